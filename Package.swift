@@ -1,0 +1,110 @@
+// swift-tools-version:6.0
+// SPDX-License-Identifier: AGPL-3.0-or-later
+import PackageDescription
+
+/// Settings every Swift target shares: Swift 6 mode plus the upcoming features swift-log and Hummingbird use.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "bambu-serial",
+    products: [
+        .executable(name: "bambu-serial", targets: ["BambuBridge"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        // Pure centre: the Swift standard library only (checked by scripts/check-imports.sh).
+        .target(name: "GCode", swiftSettings: strict),
+        .target(name: "BambuModel", swiftSettings: strict),
+        .target(name: "BridgeCore", dependencies: ["GCode", "BambuModel"], swiftSettings: strict),
+
+        // Configuration edge: TOMLKit and the file system.
+        .target(
+            name: "BridgeConfig",
+            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: strict
+        ),
+
+        // Application layer: ports, the per-printer session driver.
+        .target(
+            name: "BridgeRuntime",
+            dependencies: [
+                "BridgeCore", "BridgeConfig",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // C libraries, one module each; shim.h holds the wrappers Swift cannot call directly.
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CLibAV", pkgConfig: "libavformat", providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev"])]
+        ),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+
+        // Adapters: each owns one C library family (or NIO) and nothing else.
+        .target(
+            name: "PTYAdapter",
+            dependencies: [
+                "BridgeRuntime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(name: "MQTTAdapter", dependencies: ["BridgeRuntime", "CMosquitto"], swiftSettings: strict),
+        .target(name: "FTPSAdapter", dependencies: ["BridgeRuntime", "CCurl"], swiftSettings: strict),
+        .target(name: "CameraAdapter", dependencies: ["BridgeRuntime", "CLibAV", "CTurboJPEG"], swiftSettings: strict),
+        .target(
+            name: "SystemdAdapter",
+            dependencies: ["BridgeRuntime", "CSystemd", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+
+        // Composition root.
+        .executableTarget(
+            name: "BambuBridge",
+            dependencies: [
+                "BridgeRuntime", "BridgeConfig", "PTYAdapter", "MQTTAdapter", "FTPSAdapter", "CameraAdapter",
+                "SystemdAdapter",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // Test support: fakes for every port, the fixture locator.
+        .target(
+            name: "BridgeTestSupport",
+            dependencies: ["BridgeRuntime", "BridgeCore"],
+            path: "Tests/BridgeTestSupport",
+            swiftSettings: strict
+        ),
+
+        .testTarget(name: "GCodeTests", dependencies: ["GCode"], swiftSettings: strict),
+        .testTarget(name: "BambuModelTests", dependencies: ["BambuModel", "BridgeTestSupport"], swiftSettings: strict),
+        .testTarget(name: "BridgeCoreTests", dependencies: ["BridgeCore", "BridgeTestSupport"], swiftSettings: strict),
+        .testTarget(name: "BridgeConfigTests", dependencies: ["BridgeConfig", "BridgeTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["BridgeTestSupport", "BridgeRuntime", "PTYAdapter"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// FFmpeg for Swift: AVERROR() and AVERROR_EOF are function-like macros Swift cannot see.
+#ifndef CLIBAV_SHIM_H
+#define CLIBAV_SHIM_H
+#include <libavformat/avformat.h>
+#include <libavcodec/avcodec.h>
+#include <libavutil/avutil.h>
+#include <libavutil/error.h>
+
+static inline int clibav_error_eof(void) { return AVERROR_EOF; }
+static inline int clibav_error(int posix_errno) { return AVERROR(posix_errno); }
+static inline int clibav_error_again(void) { return AVERROR(EAGAIN); }
+#endif
