@@ -30,7 +30,7 @@ let package = Package(
         // Configuration edge: TOMLKit and the file system.
         .target(
             name: "BridgeConfig",
-            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: ["BambuModel", .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: strict
         ),
 

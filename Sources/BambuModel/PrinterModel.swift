@@ -103,12 +103,19 @@ package enum PrinterModel: String, CaseIterable, Sendable, Hashable {
         case .h2s:
             ModelCapabilities(
                 chamberSensor: true, chamberHeater: true, nozzleCount: 1, camera: .rtsps, auxiliaryFan: true,
-                chamberFan: true, workLight: true, airduct: true, amsKinds: [.ams, .ams2Pro, .amsHT]
+                chamberFan: true, workLight: true, airduct: true, amsKinds: [.ams, .ams2Pro, .amsHT],
+                secondChamberLight: true
             )
-        case .h2d, .h2dPro, .h2c, .x2d:
+        case .h2d, .h2dPro, .h2c:
             ModelCapabilities(
                 chamberSensor: true, chamberHeater: true, nozzleCount: 2, camera: .rtsps, auxiliaryFan: true,
-                chamberFan: true, workLight: true, airduct: true, amsKinds: [.ams, .ams2Pro, .amsHT]
+                chamberFan: true, workLight: true, airduct: true, amsKinds: [.ams, .ams2Pro, .amsHT],
+                secondChamberLight: true
+            )
+        case .x2d:
+            ModelCapabilities(
+                chamberSensor: true, chamberHeater: true, nozzleCount: 2, camera: .rtsps, auxiliaryFan: true,
+                chamberFan: true, workLight: true, airduct: true, amsKinds: [.ams2Pro]
             )
         }
     }
@@ -134,6 +141,8 @@ package struct ModelCapabilities: Sendable, Equatable {
     package var airduct: Bool
     /// AMS units peers have seen attached to this model.
     package var amsKinds: [AMSKind]
+    /// A second chamber light node (`chamber_light2`, H2 series) switched together with the first.
+    package var secondChamberLight: Bool = false
 }
 
 /// How a printer streams its camera (bambu-lan.md §7).

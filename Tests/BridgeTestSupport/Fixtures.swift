@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Locates the shared fixtures (../shared next to the repository) at test time.
 
-package import Foundation
+import Foundation
 
 /// Where the team's shared fixtures live.
 ///

@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// A strict RFC 8259 parser over raw bytes that never traps, whatever the input.
+
+/// Why a byte sequence is not JSON, and where.
+package struct JSONParseError: Error, Equatable, CustomStringConvertible {
+    /// The byte offset where parsing stopped.
+    package var offset: Int
+    /// What was expected or wrong there, e.g. `expected ':'`.
+    package var message: String
+
+    package init(offset: Int, message: String) {
+        self.offset = offset
+        self.message = message
+    }
+
+    package var description: String { "invalid JSON at byte \(offset): \(message)" }
+}
+
+extension JSONValue {
+    /// Parses one JSON text (RFC 8259), surrounded by optional whitespace.
+    ///
+    /// - Throws: `JSONParseError` for malformed input, trailing data, or nesting deeper than 64.
+    package init(parsing bytes: [UInt8]) throws(JSONParseError) {
+        self = try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in
+            try JSONParser.parse(buffer)
+        }
+    }
+
+    /// Parses one JSON text from a slice of a larger buffer (offsets in errors are relative to the slice).
+    package init(parsing bytes: ArraySlice<UInt8>) throws(JSONParseError) {
+        self = try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in
+            try JSONParser.parse(buffer)
+        }
+    }
+
+    /// Parses one JSON text from a string's UTF-8.
+    package init(parsing text: String) throws(JSONParseError) {
+        var text = text
+        let result = text.withUTF8 { buffer in
+            Result { () throws(JSONParseError) in try JSONParser.parse(buffer) }
+        }
+        self = try result.get()
+    }
+}
+
+/// The recursive-descent parser behind `JSONValue.init(parsing:)`.
+///
+/// Exists as its own type to keep the cursor and depth in one place. It reads from an
+/// `UnsafeBufferPointer` and checks every index against the count itself, so no input can make it
+/// read out of bounds or trap (reports come from the network and the parser is fuzzed).
+struct JSONParser: ~Copyable {
+    /// Nesting deeper than this is rejected (protects the stack from hostile input).
+    static let maximumDepth = 64
+
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var position = 0
+    private var depth = 0
+
+    private init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    /// Parses a complete JSON text from `bytes`.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes)
+        parser.skipWhitespace()
+        let value = try parser.parseValue()
+        parser.skipWhitespace()
+        guard parser.position == bytes.count else { throw parser.error("unexpected data after the value") }
+        return value
+    }
+
+    // MARK: Scanning helpers
+
+    private func error(_ message: String) -> JSONParseError {
+        JSONParseError(offset: position, message: message)
+    }
+
+    private var atEnd: Bool { position >= bytes.count }
+
+    private func peek() -> UInt8? { position < bytes.count ? bytes[position] : nil }
+
+    private mutating func skipWhitespace() {
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func expect(_ byte: UInt8, _ what: String) throws(JSONParseError) {
+        guard position < bytes.count, bytes[position] == byte else { throw error("expected \(what)") }
+        position += 1
+    }
+
+    // MARK: Values
+
+    private mutating func parseValue() throws(JSONParseError) -> JSONValue {
+        guard let byte = peek() else { throw error("unexpected end of input") }
+        switch byte {
+        case UInt8(ascii: "{"): return try parseObject()
+        case UInt8(ascii: "["): return try parseArray()
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): return try parseLiteral("true", .bool(true))
+        case UInt8(ascii: "f"): return try parseLiteral("false", .bool(false))
+        case UInt8(ascii: "n"): return try parseLiteral("null", .null)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
+        default: throw error("unexpected character")
+        }
+    }
+
+    private mutating func parseLiteral(_ word: StaticString, _ value: JSONValue) throws(JSONParseError) -> JSONValue {
+        let length = word.utf8CodeUnitCount
+        guard bytes.count - position >= length else { throw error("invalid literal") }
+        let start = word.utf8Start
+        for offset in 0..<length where bytes[position + offset] != start[offset] {
+            throw error("invalid literal")
+        }
+        position += length
+        return value
+    }
+
+    private mutating func enterContainer() throws(JSONParseError) {
+        depth += 1
+        guard depth <= Self.maximumDepth else { throw error("nesting deeper than \(Self.maximumDepth)") }
+    }
+
+    private mutating func parseArray() throws(JSONParseError) -> JSONValue {
+        try enterContainer()
+        position += 1  // [
+        skipWhitespace()
+        var elements: [JSONValue] = []
+        if peek() == UInt8(ascii: "]") {
+            position += 1
+            depth -= 1
+            return .array(elements)
+        }
+        while true {
+            elements.append(try parseValue())
+            skipWhitespace()
+            guard let byte = peek() else { throw error("expected ',' or ']'") }
+            position += 1
+            if byte == UInt8(ascii: "]") { break }
+            guard byte == UInt8(ascii: ",") else {
+                position -= 1
+                throw error("expected ',' or ']'")
+            }
+            skipWhitespace()
+        }
+        depth -= 1
+        return .array(elements)
+    }
+
+    private mutating func parseObject() throws(JSONParseError) -> JSONValue {
+        try enterContainer()
+        position += 1  // {
+        skipWhitespace()
+        var keys: [String] = []
+        var values: [JSONValue] = []
+        if peek() == UInt8(ascii: "}") {
+            position += 1
+            depth -= 1
+            return .object(JSONObject())
+        }
+        while true {
+            guard peek() == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            keys.append(try parseString())
+            skipWhitespace()
+            try expect(UInt8(ascii: ":"), "':'")
+            skipWhitespace()
+            values.append(try parseValue())
+            skipWhitespace()
+            guard let byte = peek() else { throw error("expected ',' or '}'") }
+            position += 1
+            if byte == UInt8(ascii: "}") { break }
+            guard byte == UInt8(ascii: ",") else {
+                position -= 1
+                throw error("expected ',' or '}'")
+            }
+            skipWhitespace()
+        }
+        depth -= 1
+        return .object(JSONObject(parsedKeys: keys, values: values))
+    }
+
+    // MARK: Strings
+
+    /// Parses a string starting at its opening quote. Invalid UTF-8 is repaired with U+FFFD.
+    private mutating func parseString() throws(JSONParseError) -> String {
+        position += 1  // opening quote
+        let start = position
+        // Fast path: no escapes, so the bytes between the quotes are the string.
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") {
+                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+                position += 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            if byte < 0x20 { throw error("control character in string") }
+            position += 1
+        }
+        guard position < bytes.count else { throw error("unterminated string") }
+        return try parseEscapedString(from: start)
+    }
+
+    /// The slow path: copies bytes into a buffer while decoding escapes.
+    private mutating func parseEscapedString(from start: Int) throws(JSONParseError) -> String {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(position - start + 16)
+        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<position]))
+        while position < bytes.count {
+            let byte = bytes[position]
+            switch byte {
+            case UInt8(ascii: "\""):
+                position += 1
+                return String(decoding: buffer, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                position += 1
+                try decodeEscape(into: &buffer)
+            case 0..<0x20:
+                throw error("control character in string")
+            default:
+                buffer.append(byte)
+                position += 1
+            }
+        }
+        throw error("unterminated string")
+    }
+
+    /// Decodes the escape after a backslash (the cursor is on the escape letter).
+    private mutating func decodeEscape(into buffer: inout [UInt8]) throws(JSONParseError) {
+        guard let letter = peek() else { throw error("unterminated string") }
+        position += 1
+        switch letter {
+        case UInt8(ascii: "\""): buffer.append(UInt8(ascii: "\""))
+        case UInt8(ascii: "\\"): buffer.append(UInt8(ascii: "\\"))
+        case UInt8(ascii: "/"): buffer.append(UInt8(ascii: "/"))
+        case UInt8(ascii: "b"): buffer.append(0x08)
+        case UInt8(ascii: "f"): buffer.append(0x0C)
+        case UInt8(ascii: "n"): buffer.append(0x0A)
+        case UInt8(ascii: "r"): buffer.append(0x0D)
+        case UInt8(ascii: "t"): buffer.append(0x09)
+        case UInt8(ascii: "u"):
+            let unit = try parseHex4()
+            var scalar: Unicode.Scalar?
+            if (0xD800...0xDBFF).contains(unit) {
+                // A high surrogate must be followed by `\u` and a low surrogate; otherwise it is replaced.
+                if bytes.count - position >= 6, bytes[position] == UInt8(ascii: "\\"),
+                    bytes[position + 1] == UInt8(ascii: "u")
+                {
+                    let saved = position
+                    position += 2
+                    let low = try parseHex4()
+                    if (0xDC00...0xDFFF).contains(low) {
+                        scalar = Unicode.Scalar(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
+                    } else {
+                        position = saved  // decode the second escape on its own
+                    }
+                }
+            } else {
+                scalar = Unicode.Scalar(unit)  // nil for a lone low surrogate
+            }
+            appendUTF8(scalar?.value ?? 0xFFFD, to: &buffer)
+        default:
+            position -= 1
+            throw error("invalid escape")
+        }
+    }
+
+    /// Appends the UTF-8 encoding of a valid scalar value.
+    private func appendUTF8(_ scalar: UInt32, to buffer: inout [UInt8]) {
+        switch scalar {
+        case 0..<0x80:
+            buffer.append(UInt8(truncatingIfNeeded: scalar))
+        case 0x80..<0x800:
+            buffer.append(UInt8(truncatingIfNeeded: 0xC0 | scalar >> 6))
+            buffer.append(UInt8(truncatingIfNeeded: 0x80 | scalar & 0x3F))
+        case 0x800..<0x10000:
+            buffer.append(UInt8(truncatingIfNeeded: 0xE0 | scalar >> 12))
+            buffer.append(UInt8(truncatingIfNeeded: 0x80 | scalar >> 6 & 0x3F))
+            buffer.append(UInt8(truncatingIfNeeded: 0x80 | scalar & 0x3F))
+        default:
+            buffer.append(UInt8(truncatingIfNeeded: 0xF0 | scalar >> 18))
+            buffer.append(UInt8(truncatingIfNeeded: 0x80 | scalar >> 12 & 0x3F))
+            buffer.append(UInt8(truncatingIfNeeded: 0x80 | scalar >> 6 & 0x3F))
+            buffer.append(UInt8(truncatingIfNeeded: 0x80 | scalar & 0x3F))
+        }
+    }
+
+    private mutating func parseHex4() throws(JSONParseError) -> UInt32 {
+        guard bytes.count - position >= 4 else { throw error("expected four hex digits") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[position]
+            let digit: UInt32
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
+            default: throw error("expected four hex digits")
+            }
+            value = value << 4 | digit
+            position += 1
+        }
+        return value
+    }
+
+    // MARK: Numbers
+
+    /// Parses `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+    ///
+    /// Integers that fit `Int64` become `.int`; everything else `.double`. Doubles whose digits fit in 53
+    /// bits and whose decimal exponent is within ±22 are computed exactly (Clinger's fast path); the rest
+    /// go through the standard library's correctly rounded conversion.
+    private mutating func parseNumber() throws(JSONParseError) -> JSONValue {
+        let start = position
+        var negative = false
+        if bytes[position] == UInt8(ascii: "-") {
+            negative = true
+            position += 1
+        }
+        guard let first = peek(), isDigit(first) else { throw error("expected a digit") }
+
+        // Integer part, accumulated as a magnitude while it fits.
+        var magnitude: UInt64 = 0
+        var overflow = false
+        if first == UInt8(ascii: "0") {
+            position += 1
+            if let next = peek(), isDigit(next) { throw error("leading zero in number") }
+        } else {
+            while let byte = peek(), isDigit(byte) {
+                accumulate(byte, into: &magnitude, overflow: &overflow)
+                position += 1
+            }
+        }
+
+        var isInteger = true
+        var fractionDigits = 0
+        if peek() == UInt8(ascii: ".") {
+            isInteger = false
+            position += 1
+            guard let byte = peek(), isDigit(byte) else { throw error("expected a digit after '.'") }
+            while let byte = peek(), isDigit(byte) {
+                accumulate(byte, into: &magnitude, overflow: &overflow)
+                fractionDigits += 1
+                position += 1
+            }
+        }
+
+        var exponent = 0
+        if let byte = peek(), byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
+            isInteger = false
+            position += 1
+            var exponentNegative = false
+            if let sign = peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+                exponentNegative = sign == UInt8(ascii: "-")
+                position += 1
+            }
+            guard let digit = peek(), isDigit(digit) else { throw error("expected a digit in the exponent") }
+            while let digit = peek(), isDigit(digit) {
+                if exponent < 100_000 { exponent = exponent * 10 + Int(digit - UInt8(ascii: "0")) }
+                position += 1
+            }
+            if exponentNegative { exponent = -exponent }
+        }
+
+        if isInteger, !overflow {
+            if negative {
+                if magnitude <= UInt64(Int64.max) + 1 { return .int(Int64(truncatingIfNeeded: 0 &- magnitude)) }
+            } else if magnitude <= UInt64(Int64.max) {
+                return .int(Int64(magnitude))
+            }
+        }
+
+        // Clinger's fast path: both the mantissa and the power of ten are exact doubles.
+        let decimalExponent = exponent - fractionDigits
+        if !overflow, magnitude <= 1 << 53, (-22...22).contains(decimalExponent) {
+            var value = Double(magnitude)
+            let power = Self.powersOfTen[abs(decimalExponent)]
+            value = decimalExponent < 0 ? value / power : value * power
+            return .double(negative ? -value : value)
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+        guard let value = Double(text) else { throw JSONParseError(offset: start, message: "invalid number") }
+        return .double(value)
+    }
+
+    private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+    /// Adds one decimal digit to `magnitude`, flagging overflow once it no longer fits 64 bits.
+    private func accumulate(_ byte: UInt8, into magnitude: inout UInt64, overflow: inout Bool) {
+        let digit = UInt64(byte - UInt8(ascii: "0"))
+        let (times10, overflowA) = magnitude.multipliedReportingOverflow(by: 10)
+        let (sum, overflowB) = times10.addingReportingOverflow(digit)
+        if overflowA || overflowB { overflow = true } else { magnitude = sum }
+    }
+
+    private static let powersOfTen: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ]
+}

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// The printer's merged report state and the values derived from it.
+
+/// Everything the printer has told us: the merged `print` object and the last `get_version` modules.
+///
+/// Exists because Bambu reports are patches (bambu-lan.md §2.1): the state is only known by
+/// merging every report into one tree, and the Marlin side needs typed values (temperatures, fans,
+/// job progress, AMS) read leniently from that tree whatever the model and firmware generation.
+/// The tree is kept untyped so unknown fields survive for diagnostics; the accessors below never
+/// trap and return `nil` or empty values when data is missing or oddly typed.
+package struct PrinterState: Sendable, Equatable {
+    /// The merged `print` object.
+    package private(set) var print: JSONObject
+    /// `info.module` from the last `get_version` answer (bambu-lan.md §2.17).
+    package private(set) var versionModules: [JSONValue]
+
+    package init() {
+        print = JSONObject()
+        versionModules = []
+    }
+
+    /// Merges one MQTT report message (the whole `{"print":{...}}` / `{"info":{...}}` object).
+    ///
+    /// `print` push_status bodies (or `print` bodies without `command`) are merged; `info`
+    /// get_version answers replace `versionModules`; any other module message with a `command` is an
+    /// acknowledgement and changes nothing.
+    ///
+    /// - Returns: One kind per module key in the message, or `[.ignored]` for a non-object or empty one.
+    package mutating func apply(_ message: JSONValue) -> [ReportKind] {
+        guard case .object(let modules) = message, !modules.isEmpty else { return [.ignored] }
+        var kinds: [ReportKind] = []
+        kinds.reserveCapacity(modules.count)
+        for (module, value) in modules {
+            kinds.append(apply(module: module, body: value))
+        }
+        return kinds
+    }
+
+    private mutating func apply(module: String, body value: JSONValue) -> ReportKind {
+        guard case .object(let body) = value else { return .ignored }
+        let commandValue = body["command"]
+        let command = commandValue?.stringValue
+        if commandValue != nil && command == nil { return .ignored }
+        switch (module, command) {
+        case ("print", nil), ("print", "push_status"):
+            ReportMerge.apply(body, to: &print)
+            return .status
+        case ("info", "get_version"):
+            if let modules = body["module"]?.arrayValue {
+                versionModules = modules
+                return .version
+            }
+            return .acknowledgement(Self.acknowledgement(module: module, command: "get_version", body: body))
+        case (_, let command?):
+            return .acknowledgement(Self.acknowledgement(module: module, command: command, body: body))
+        default:
+            return .ignored
+        }
+    }
+
+    private static func acknowledgement(module: String, command: String, body: JSONObject) -> CommandAcknowledgement {
+        let sequence: String?
+        switch body["sequence_id"] {
+        case .string(let text)?: sequence = text
+        case .int(let number)?: sequence = String(number)
+        default: sequence = nil
+        }
+        return CommandAcknowledgement(
+            module: module, command: command, sequenceID: sequence, result: body["result"]?.stringValue,
+            reason: body["reason"]?.stringValue
+        )
+    }
+}
+
+// MARK: - Temperatures (bambu-lan.md §2.2, §2.3)
+
+extension PrinterState {
+    /// Nozzle temperatures, one per extruder in id order (index 0 = right/main on dual-nozzle printers).
+    ///
+    /// From the packed `device.extruder.info[].temp` when that block has entries, else the classic
+    /// `nozzle_temper` / `nozzle_target_temper`, else empty.
+    package var nozzleTemperatures: [Temperature] {
+        let extruders = (print["device"]?["extruder"]?["info"]?.arrayValue ?? [])
+            .compactMap { entry -> (id: Int, temperature: Temperature)? in
+                guard let id = entry["id"]?.intValue, let packed = entry["temp"]?.intValue else { return nil }
+                return (id, Temperature(packed: packed))
+            }
+        if !extruders.isEmpty {
+            return extruders.sorted { $0.id < $1.id }.map(\.temperature)
+        }
+        if let current = print["nozzle_temper"]?.doubleValue {
+            return [Temperature(current: current, target: print["nozzle_target_temper"]?.doubleValue ?? 0)]
+        }
+        return []
+    }
+
+    /// The bed: `bed_temper` / `bed_target_temper`, else the packed `device.bed.info.temp` or `device.bed_temp`.
+    package var bedTemperature: Temperature? {
+        if let current = print["bed_temper"]?.doubleValue {
+            return Temperature(current: current, target: print["bed_target_temper"]?.doubleValue ?? 0)
+        }
+        let device = print["device"]
+        if let packed = device?["bed"]?["info"]?["temp"]?.intValue ?? device?["bed_temp"]?.intValue {
+            return Temperature(packed: packed)
+        }
+        return nil
+    }
+
+    /// The chamber: packed `device.ctc.info.temp` (or `device.cham_temp`), else `chamber_temper` with target 0.
+    ///
+    /// P1/A1 report a constant placeholder (5 °C) in `chamber_temper`; callers that care check the
+    /// model's `chamberSensor` capability.
+    package var chamberTemperature: Temperature? {
+        let device = print["device"]
+        if let packed = device?["ctc"]?["info"]?["temp"]?.intValue ?? device?["cham_temp"]?.intValue {
+            return Temperature(packed: packed)
+        }
+        if let current = print["chamber_temper"]?.doubleValue {
+            return Temperature(current: current, target: 0)
+        }
+        return nil
+    }
+
+    /// The active extruder: `(device.extruder.state >> 4) & 0xF` when that is a known nozzle, else 0.
+    package var activeExtruder: Int {
+        guard let state = print["device"]?["extruder"]?["state"]?.intValue else { return 0 }
+        let active = (state >> 4) & 0xF
+        return active < nozzleTemperatures.count ? active : 0
+    }
+}
+
+// MARK: - Job (bambu-lan.md §2.4, §2.16)
+
+extension PrinterState {
+    /// `gcode_state`: `IDLE`, `PREPARE`, `RUNNING`, `PAUSE`, `FINISH`, `FAILED`…
+    package var gcodeState: String? { print["gcode_state"]?.stringValue }
+
+    /// `mc_percent`: job progress 0–100.
+    package var progressPercent: Int? { print["mc_percent"]?.intValue }
+
+    /// `mc_remaining_time`: minutes left.
+    package var remainingMinutes: Int? { print["mc_remaining_time"]?.intValue }
+
+    /// `layer_num`: the current layer.
+    package var layer: Int? { print["layer_num"]?.intValue }
+
+    /// `total_layer_num`: the job's layer count.
+    package var totalLayers: Int? { print["total_layer_num"]?.intValue }
+
+    /// The current stage id: `stg_cur`, else newer firmware's `stage._id` (-1 or 255 = idle).
+    package var stage: Int? { print["stg_cur"]?.intValue ?? print["stage"]?["_id"]?.intValue }
+
+    /// `subtask_name`: the job name.
+    package var subtaskName: String? { print["subtask_name"]?.stringValue }
+
+    /// `gcode_file`: the file being printed.
+    package var gcodeFile: String? { print["gcode_file"]?.stringValue }
+
+    /// `print_error`, or 0 when absent (bambu-lan.md §4.3).
+    package var printError: Int { print["print_error"]?.intValue ?? 0 }
+
+    /// `spd_lvl`: 1 silent, 2 standard, 3 sport, 4 ludicrous.
+    package var speedLevel: Int? { print["spd_lvl"]?.intValue }
+
+    /// `spd_mag`: the resulting speed in percent.
+    package var speedPercent: Int? { print["spd_mag"]?.intValue }
+}
+
+// MARK: - Fans and lights (bambu-lan.md §2.6, §2.8)
+
+extension PrinterState {
+    /// A fan's speed in percent, from the most specific encoding the printer sends.
+    ///
+    /// Airduct printers' `device.airduct.parts[]` (ids 16 part, 32 aux, 48 chamber; already percent)
+    /// win, then `fan_gear` bytes (bits 0–7 part, 8–15 aux, 16–23 chamber; 0–255), then the classic
+    /// 0–15 strings converted with BambuStudio's formula `floor(v / 1.5) * 10`.
+    package func fanPercent(_ fan: Fan) -> Int? {
+        let airductID: Int?
+        let gearShift: Int?
+        let classicKey: String
+        switch fan {
+        case .part: (airductID, gearShift, classicKey) = (16, 0, "cooling_fan_speed")
+        case .auxiliary: (airductID, gearShift, classicKey) = (32, 8, "big_fan1_speed")
+        case .chamber: (airductID, gearShift, classicKey) = (48, 16, "big_fan2_speed")
+        case .heatbreak: (airductID, gearShift, classicKey) = (nil, nil, "heatbreak_fan_speed")
+        }
+        if let airductID, let parts = print["device"]?["airduct"]?["parts"]?.arrayValue,
+            let part = parts.first(where: { $0["id"]?.intValue == airductID }),
+            let state = part["state"]?.intValue
+        {
+            return state
+        }
+        if let gearShift, let gear = print["fan_gear"]?.intValue {
+            let byte = (gear >> gearShift) & 0xFF
+            return Int((Double(byte) / 255 * 100).rounded())
+        }
+        guard let steps = print[classicKey]?.intValue else { return nil }
+        return min(max(steps, 0), 15) * 2 / 3 * 10
+    }
+
+    /// `lights_report`: node (`chamber_light`, `work_light`, `chamber_light2`) → mode (`on`, `off`, `flashing`).
+    package var lights: [String: String] {
+        var result: [String: String] = [:]
+        for entry in print["lights_report"]?.arrayValue ?? [] {
+            if let node = entry["node"]?.stringValue, let mode = entry["mode"]?.stringValue { result[node] = mode }
+        }
+        return result
+    }
+}
+
+// MARK: - HMS, AMS, hardware (bambu-lan.md §2.9–2.13, §1.8)
+
+extension PrinterState {
+    /// Live HMS messages: `hms[]` entries with non-zero `attr` and `code` (as HA filters them).
+    package var hms: [HMSEntry] {
+        (print["hms"]?.arrayValue ?? []).compactMap(HMSEntry.init).filter { $0.attribute != 0 && $0.code != 0 }
+    }
+
+    /// AMS units from `ams.ams[]`, sorted by id.
+    package var amsUnits: [AMSUnit] {
+        (print["ams"]?["ams"]?.arrayValue ?? []).compactMap(AMSUnit.init).sorted { $0.id < $1.id }
+    }
+
+    /// External spool holders: `vir_slot[]` (sorted by id) when present, else the single `vt_tray`.
+    package var externalSpools: [AMSTray] {
+        if let slots = print["vir_slot"]?.arrayValue, !slots.isEmpty {
+            return slots.compactMap(AMSTray.init).sorted { $0.id < $1.id }
+        }
+        if let tray = print["vt_tray"].flatMap(AMSTray.init) { return [tray] }
+        return []
+    }
+
+    /// `ams.tray_now`: the loaded global tray id (255 none, 254 external).
+    package var trayNow: Int? { print["ams"]?["tray_now"]?.intValue }
+
+    /// Storage present: `sdcard`, else `home_flag` bit 8.
+    package var sdCardPresent: Bool? {
+        if let flag = print["sdcard"]?.boolValue { return flag }
+        guard let homeFlag else { return nil }
+        return homeFlag & 0x100 != 0
+    }
+
+    /// Whether Authorization Control requires signed commands: `fun` bit 0x20000000 (false when absent).
+    package var signatureRequired: Bool {
+        switch print["fun"] {
+        case .string(let text)?: Hex.isBitSet(29, inHex: text)
+        case .int(let number)?: number & 0x2000_0000 != 0
+        default: false
+        }
+    }
+
+    /// `wifi_signal`, e.g. `-45dBm`.
+    package var wifiSignal: String? { print["wifi_signal"]?.stringValue }
+
+    /// `nozzle_diameter`, e.g. `0.4` (numbers are rendered as text).
+    package var nozzleDiameter: String? {
+        switch print["nozzle_diameter"] {
+        case .string(let text)?: text
+        case let number? where number.doubleValue != nil: number.serialized
+        default: nil
+        }
+    }
+
+    /// `nozzle_type`, e.g. `hardened_steel` or `HS01`.
+    package var nozzleType: String? { print["nozzle_type"]?.stringValue }
+
+    /// `home_flag` as a signed 32-bit value (it is negative on many printers).
+    package var homeFlag: Int? {
+        guard let value = print["home_flag"]?.intValue else { return nil }
+        return Int(Int32(truncatingIfNeeded: value))
+    }
+}
+
+// MARK: - Version (bambu-lan.md §2.17)
+
+extension PrinterState {
+    /// The printer firmware: `sw_ver` of the `ota` module.
+    package var firmwareVersion: String? { otaModule?["sw_ver"]?.stringValue }
+
+    /// The `ota` module's `product_name` (e.g. `Bambu Lab A1 mini`), `nil` when absent or empty.
+    package var productName: String? {
+        guard let name = otaModule?["product_name"]?.stringValue, !name.isEmpty else { return nil }
+        return name
+    }
+
+    private var otaModule: JSONValue? {
+        versionModules.first { $0["name"]?.stringValue == "ota" }
+    }
+}

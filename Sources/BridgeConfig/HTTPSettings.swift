@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// The optional `[http]` table: where the local status/camera HTTP endpoint listens.
+
+/// Settings for the local HTTP endpoint from the optional `[http]` table.
+///
+/// Exists so later features (status page, camera snapshots) read a validated `host:port` and an
+/// optional bearer token that cannot leak into logs (it is a ``Secret``).
+package struct HTTPSettings: Sendable, Equatable {
+    /// `host:port` to listen on (`listen`); IPv6 hosts are written in brackets, e.g. `[::1]:8093`.
+    package var listen: String
+    /// Bearer token clients must send (`token`); `nil` means no token is required.
+    package var token: Secret?
+
+    /// Builds settings from already validated values.
+    package init(listen: String, token: Secret?) {
+        self.listen = listen
+        self.token = token
+    }
+
+    /// Loopback only, no token: the values used when `[http]` or one of its keys is absent.
+    package static let defaults = HTTPSettings(listen: "127.0.0.1:8093", token: nil)
+}

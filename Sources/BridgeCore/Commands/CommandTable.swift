@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// All command specs, joined from the family files, looked up by code.
+
+package import GCode
+
+/// The codes the bridge answers itself.
+///
+/// Exists to join the family files into one lookup and to refuse duplicates: two entries for
+/// one code would make behaviour depend on file order.
+package struct CommandTable: Sendable {
+    /// Every spec, sorted by code.
+    package let specs: [CommandSpec]
+    private let byCode: [CommandCode: CommandSpec]
+
+    /// A table from family lists. Duplicate codes are reported by `duplicates(in:)`; the first entry wins.
+    package init(_ families: [CommandSpec]...) {
+        let all = families.flatMap { $0 }
+        var byCode: [CommandCode: CommandSpec] = [:]
+        for spec in all where byCode[spec.code] == nil { byCode[spec.code] = spec }
+        self.byCode = byCode
+        self.specs = all.sorted { $0.code < $1.code }
+    }
+
+    /// Codes that appear more than once across the given families.
+    package static func duplicates(in families: [[CommandSpec]]) -> [CommandCode] {
+        var seen: Set<CommandCode> = []
+        var repeated: [CommandCode] = []
+        for spec in families.joined() where !seen.insert(spec.code).inserted { repeated.append(spec.code) }
+        return repeated
+    }
+
+    /// The spec for a code.
+    package subscript(code: CommandCode) -> CommandSpec? { byCode[code] }
+
+    /// Whether a code is in the table.
+    package func contains(_ code: CommandCode) -> Bool { byCode[code] != nil }
+
+    /// The family lists of the standard table, for the duplicate check.
+    package static let standardFamilies: [[CommandSpec]] = [.hostProtocol, .temperature, .fans, .motion, .lights]
+
+    /// Every code the bridge answers.
+    package static let standard = CommandTable(.hostProtocol, .temperature, .fans, .motion, .lights)
+
+    /// The `Cap:` lines of `M115`, derived from which codes the table has (serial-host.md §6.2).
+    package var firmwareCapabilities: [(name: String, enabled: Bool)] {
+        [
+            ("SERIAL_XON_XOFF", false),
+            ("BINARY_FILE_TRANSFER", false),
+            ("EEPROM", false),
+            ("AUTOREPORT_TEMP", contains(.m(155))),
+            ("AUTOREPORT_POS", false),
+            ("AUTOREPORT_SD_STATUS", false),
+            ("SDCARD", false),
+            ("EXTENDED_M20", false),
+            ("LFN_WRITE", false),
+            ("PROGRESS", false),
+            ("PRINT_JOB", false),
+            ("AUTOLEVEL", false),
+            ("Z_PROBE", false),
+            ("LEVELING_DATA", false),
+            ("SOFTWARE_POWER", false),
+            ("TOGGLE_LIGHTS", contains(.m(355))),
+            ("CASE_LIGHT_BRIGHTNESS", false),
+            ("EMERGENCY_PARSER", contains(.m(108)) && contains(.m(112))),
+            ("HOST_ACTION_COMMANDS", true),
+            ("PROMPT_SUPPORT", false),
+            ("THERMAL_PROTECTION", true),
+            ("MOTION_MODES", false),
+            ("ARCS", false),
+            ("BABYSTEPPING", false),
+            ("CHAMBER_TEMPERATURE", false),
+        ]
+    }
+}

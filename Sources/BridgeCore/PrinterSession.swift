@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// The translator for one printer: host lines and printer reports in, effects out.
+
+package import BambuModel
+package import GCode
+
+/// The pure state machine behind one `/dev/bambu/<name>` port.
+///
+/// Exists so that everything the bridge decides (framing, dispatch, acks, waits, autoreports)
+/// can be tested without a pty or a network: events go in with the time, effects come out.
+package struct PrinterSession: Sendable {
+    /// Lines held while a command waits; a well-behaved host never has more than a few in flight.
+    package static let queueLimit = 64
+    /// Marlin prints a temperature line every second while it waits for a heater.
+    package static let waitReportInterval: Duration = .seconds(1)
+
+    package let configuration: SessionConfiguration
+    package let table: CommandTable
+    /// The merged state of the printer's reports.
+    package private(set) var printer = PrinterState()
+    /// Whether the MQTT link is up.
+    package private(set) var isLinkUp = false
+    /// Per-host settings (autoreport interval…).
+    package private(set) var host = HostSettings()
+
+    private let capabilities: [(name: String, enabled: Bool)]
+    private var assembler = LineAssembler()
+    private var framer = LineFramer()
+    private var nextAutoreport: Duration?
+    private var waiting: PendingWait?
+    private var queue: [QueuedItem] = []
+    private var nextSequenceID = 1
+
+    /// A command holding its `ok` (M109 and friends).
+    private struct PendingWait: Sendable {
+        var code: CommandCode
+        var condition: WaitCondition
+        var deadline: Duration
+        var nextReport: Duration
+    }
+
+    /// A line received while a command waits.
+    private enum QueuedItem: Sendable {
+        case command(GCodeCommand)
+        case replies([HostReply])
+    }
+
+    package init(configuration: SessionConfiguration, table: CommandTable = .standard) {
+        self.configuration = configuration
+        self.table = table
+        let chamber = configuration.model.capabilities.chamberSensor || configuration.externalChamber
+        self.capabilities = table.firmwareCapabilities.map {
+            $0.name == "CHAMBER_TEMPERATURE" ? ($0.name, chamber) : $0
+        }
+    }
+
+    /// The next time the session needs a `.tick`, if any.
+    package var nextDeadline: Duration? {
+        if let waiting { return min(waiting.nextReport, waiting.deadline) }
+        return nextAutoreport
+    }
+
+    /// Handles one event at monotonic time `now` and returns what to do, in order.
+    package mutating func handle(_ event: SessionEvent, at now: Duration) -> [SessionEffect] {
+        var output = Output()
+        switch event {
+        case .hostBytes(let bytes):
+            for line in assembler.push(bytes) { receive(line, at: now, into: &output) }
+        case .hostAttached, .hostDetached:
+            resetHost()
+        case .report(let bytes):
+            receiveReport(bytes, at: now, into: &output)
+        case .linkUp:
+            isLinkUp = true
+            output.log(.info, "printer link up", ["printer.name": configuration.printerName])
+            publish(.getVersion, into: &output)
+            publish(.pushAll, into: &output)
+        case .linkDown(let reason):
+            isLinkUp = false
+            output.log(.info, "printer link down", ["printer.name": configuration.printerName, "reason": reason])
+        case .tick:
+            tick(at: now, into: &output)
+        }
+        return output.effects
+    }
+
+    // MARK: - Host input
+
+    private mutating func receive(_ line: LineAssembler.Line, at now: Duration, into output: inout Output) {
+        switch line {
+        case .overlong(let length):
+            deliver(
+                [.echo("line of \(length) bytes is longer than \(assembler.limit) bytes; ignored"), .ok()],
+                into: &output)
+        case .text(let bytes):
+            switch framer.frame(bytes) {
+            case .empty:
+                break
+            case .duplicate:
+                deliver([.ok()], into: &output)
+            case .rejected(let lines), .ignored(let lines):
+                output.log(.notice, "host line rejected", ["printer.name": configuration.printerName])
+                deliver(lines, into: &output)
+            case .command(let text):
+                guard let command = GCodeCommand(text) else { return }
+                if let spec = table[command.code], spec.isEmergency {
+                    runEmergency(spec, command, at: now, into: &output)
+                } else if waiting != nil {
+                    if queue.count >= Self.queueLimit {
+                        output.write([.echo("command queue full; \(command.code) dropped"), .ok()])
+                    } else {
+                        queue.append(.command(command))
+                    }
+                } else {
+                    execute(command, at: now, into: &output)
+                }
+            }
+        }
+    }
+
+    /// Writes replies now, or after the waiting command when one holds its `ok`.
+    private mutating func deliver(_ replies: [HostReply], into output: inout Output) {
+        if waiting != nil, queue.count < Self.queueLimit {
+            queue.append(.replies(replies))
+        } else {
+            output.write(replies)
+        }
+    }
+
+    // MARK: - Dispatch
+
+    private mutating func execute(_ command: GCodeCommand, at now: Duration, into output: inout Output) {
+        guard let spec = table[command.code] else {
+            handleUnknown(command, into: &output)
+            return
+        }
+        if spec.requires == .printerOnline, !isLinkUp {
+            output.write([
+                .echo("\(configuration.printerName) is not connected to the printer; \(command.code) not sent"), .ok(),
+            ])
+            return
+        }
+        var context = makeContext(at: now)
+        do {
+            try spec.handler(command, &context)
+        } catch let error as CommandError {
+            output.write([.echo(error.message), .ok()])
+            return
+        } catch {
+            output.log(.error, "command handler failed", ["gcode.code": "\(command.code)", "error": "\(error)"])
+            output.write([.echo("\(command.code) failed: internal error"), .ok()])
+            return
+        }
+        apply(context, for: command, at: now, into: &output)
+    }
+
+    private mutating func runEmergency(
+        _ spec: CommandSpec, _ command: GCodeCommand, at now: Duration, into output: inout Output
+    ) {
+        if let pending = waiting {
+            waiting = nil
+            output.write([.echo("\(pending.code) wait cancelled by \(command.code)"), .ok()])
+        }
+        var context = makeContext(at: now)
+        do {
+            try spec.handler(command, &context)
+        } catch {
+            output.write([.echo("\(error)"), .ok()])
+            drainQueue(at: now, into: &output)
+            return
+        }
+        apply(context, for: command, at: now, into: &output)
+        drainQueue(at: now, into: &output)
+    }
+
+    private func makeContext(at now: Duration) -> CommandContext {
+        CommandContext(
+            printer: printer, model: configuration.model, configuration: configuration,
+            firmwareCapabilities: capabilities, now: now, host: host, isLinkUp: isLinkUp
+        )
+    }
+
+    /// Carries out what a handler recorded: host settings, requests, replies and the ack.
+    private mutating func apply(
+        _ context: CommandContext, for command: GCodeCommand, at now: Duration, into output: inout Output
+    ) {
+        if context.host.temperatureInterval != host.temperatureInterval {
+            nextAutoreport = context.host.temperatureInterval.map { now + $0 }
+        }
+        host = context.host
+        for request in context.requests { publish(request, into: &output) }
+        switch context.ack {
+        case .ok(let extra):
+            output.write(context.replies + [.ok(extra)])
+        case .wait(let condition, let timeout):
+            if !context.replies.isEmpty { output.write(context.replies) }
+            if isSatisfied(condition) {
+                output.write([.ok()])
+            } else {
+                waiting = PendingWait(
+                    code: command.code, condition: condition, deadline: now + timeout,
+                    nextReport: now + Self.waitReportInterval)
+            }
+        }
+    }
+
+    private mutating func handleUnknown(_ command: GCodeCommand, into output: inout Output) {
+        switch command.code {
+        case .t(let number):
+            output.write([.echo("T\(number) Invalid extruder"), .ok()])
+        case .extended:
+            output.write([.echo("Unknown command: \"\(command.text)\""), .ok()])
+        case .g, .m:
+            if configuration.unknownCodePolicy == .reject || Self.neverForwarded.contains(command.code) {
+                output.write([.echo("Unknown command: \"\(command.text)\""), .ok()])
+            } else if !isLinkUp {
+                output.write([
+                    .echo("\(configuration.printerName) is not connected to the printer; \(command.code) not sent"),
+                    .ok(),
+                ])
+            } else {
+                publish(.gcodeLine(command.text), into: &output)
+                output.write([.ok()])
+            }
+        }
+    }
+
+    /// Host-side codes that mean nothing to a Bambu printer's G-code interpreter, or would hang it
+    /// (M0/M1 wait for a button press), so they are never passed through.
+    package static let neverForwarded: Set<CommandCode> = Set(
+        [0, 1, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 32, 33, 34, 524, 928].map { CommandCode.m($0) })
+
+    // MARK: - Waits and time
+
+    private func isSatisfied(_ condition: WaitCondition) -> Bool {
+        func close(_ temperature: Temperature?, _ target: Double, _ bothWays: Bool) -> Bool {
+            guard let temperature else { return false }
+            return bothWays ? abs(temperature.current - target) <= 1 : temperature.current >= target - 1
+        }
+        switch condition {
+        case .nozzle(let index, let target, let bothWays):
+            let nozzles = printer.nozzleTemperatures
+            return close(index < nozzles.count ? nozzles[index] : nil, target, bothWays)
+        case .bed(let target, let bothWays):
+            return close(printer.bedTemperature, target, bothWays)
+        case .chamber(let target, let bothWays):
+            return close(printer.chamberTemperature, target, bothWays)
+        }
+    }
+
+    private mutating func tick(at now: Duration, into output: inout Output) {
+        if var pending = waiting {
+            if isSatisfied(pending.condition) {
+                finishWait(at: now, into: &output)
+            } else if now >= pending.deadline {
+                waiting = nil
+                output.write([.echo("\(pending.code) stopped waiting: target not reached in time"), .ok()])
+                drainQueue(at: now, into: &output)
+            } else if now >= pending.nextReport {
+                output.write([.line(temperatureLine)])
+                while pending.nextReport <= now { pending.nextReport += Self.waitReportInterval }
+                waiting = pending
+            }
+            return
+        }
+        if let due = nextAutoreport, let interval = host.temperatureInterval, now >= due {
+            output.write([.line(temperatureLine)])
+            let next = due + interval
+            nextAutoreport = next > now ? next : now + interval
+        }
+    }
+
+    private mutating func finishWait(at now: Duration, into output: inout Output) {
+        waiting = nil
+        output.write([.ok()])
+        drainQueue(at: now, into: &output)
+    }
+
+    /// Runs queued lines in order until one starts another wait.
+    private mutating func drainQueue(at now: Duration, into output: inout Output) {
+        while waiting == nil, !queue.isEmpty {
+            switch queue.removeFirst() {
+            case .replies(let lines): output.write(lines)
+            case .command(let command): execute(command, at: now, into: &output)
+            }
+        }
+    }
+
+    private var temperatureLine: String {
+        TemperatureReport.line(
+            for: printer, model: configuration.model, externalChamber: configuration.externalChamber)
+    }
+
+    // MARK: - Printer side
+
+    private mutating func receiveReport(_ bytes: [UInt8], at now: Duration, into output: inout Output) {
+        let message: JSONValue
+        do {
+            message = try JSONValue(parsing: bytes)
+        } catch {
+            output.log(
+                .warning, "printer report is not valid JSON",
+                ["printer.name": configuration.printerName, "error": error.description, "bytes": "\(bytes.count)"])
+            return
+        }
+        let kinds = printer.apply(message)
+        if kinds.allSatisfy({ $0 == .ignored }) {
+            output.log(.debug, "printer report ignored", ["printer.name": configuration.printerName])
+        }
+        if let pending = waiting, isSatisfied(pending.condition) { finishWait(at: now, into: &output) }
+    }
+
+    private mutating func publish(_ request: BambuRequest, into output: inout Output) {
+        output.effects.append(.publish(OutgoingRequest(request: request, sequenceID: nextSequenceID)))
+        // Own range 1…19999: the vendor's slicer reserves 20000–29999 (bambu-lan.md §1.3).
+        nextSequenceID = nextSequenceID >= 19_999 ? 1 : nextSequenceID + 1
+    }
+
+    /// A host came or went: per-host state starts clean; printer state is kept (serial-host.md §1.3).
+    private mutating func resetHost() {
+        assembler.reset()
+        framer.reset()
+        host = HostSettings()
+        nextAutoreport = nil
+        waiting = nil
+        queue.removeAll()
+    }
+}
+
+/// Collects effects, joining consecutive writes into one so a reply block is one write.
+private struct Output {
+    var effects: [SessionEffect] = []
+
+    mutating func write(_ replies: [HostReply]) {
+        guard !replies.isEmpty else { return }
+        if case .write(let previous)? = effects.last {
+            effects[effects.count - 1] = .write(previous + replies)
+        } else {
+            effects.append(.write(replies))
+        }
+    }
+
+    mutating func log(_ level: SessionLog.Level, _ message: String, _ metadata: [String: String]) {
+        effects.append(.log(SessionLog(level, message, metadata)))
+    }
+}

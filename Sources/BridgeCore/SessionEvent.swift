@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// What goes into a printer session and what comes out of it.
+
+package import BambuModel
+package import GCode
+
+/// Something that happened to one printer slot.
+///
+/// Exists because the session is a pure state machine: the runtime turns pty reads, MQTT
+/// messages and timer wake-ups into these values, each stamped with the time.
+package enum SessionEvent: Sendable, Equatable {
+    /// Bytes the host wrote to the pty.
+    case hostBytes([UInt8])
+    /// A host opened the port.
+    case hostAttached
+    /// The last host closed the port.
+    case hostDetached
+    /// One MQTT message from `device/<serial>/report`, as received.
+    case report([UInt8])
+    /// The MQTT link to the printer came up.
+    case linkUp
+    /// The MQTT link went down.
+    case linkDown(reason: String)
+    /// Time passed (the runtime wakes the session at `nextDeadline`).
+    case tick
+}
+
+/// Something the runtime must do for a session, in order.
+package enum SessionEffect: Sendable, Equatable {
+    /// Write these lines to the host in one write.
+    case write([HostReply])
+    /// Publish a request to `device/<serial>/request`.
+    case publish(OutgoingRequest)
+    /// Log a diagnostic (the core never logs itself).
+    case log(SessionLog)
+}
+
+/// A request with its sequence id and exact payload.
+package struct OutgoingRequest: Sendable, Equatable {
+    package var request: BambuRequest
+    package var sequenceID: Int
+    /// The JSON text published.
+    package var payload: String
+    package var qualityOfService: Int
+
+    package init(request: BambuRequest, sequenceID: Int) {
+        self.request = request
+        self.sequenceID = sequenceID
+        self.payload = request.message(sequenceID: sequenceID).serialized
+        self.qualityOfService = request.qualityOfService
+    }
+}
+
+/// A diagnostic for the runtime's logger.
+package struct SessionLog: Sendable, Equatable {
+    package enum Level: String, Sendable, Equatable { case debug, info, notice, warning, error }
+    package var level: Level
+    /// A constant phrase; the data goes into `metadata`.
+    package var message: String
+    package var metadata: [String: String]
+
+    package init(_ level: Level, _ message: String, _ metadata: [String: String] = [:]) {
+        self.level = level
+        self.message = message
+        self.metadata = metadata
+    }
+}

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// The two ports a printer session talks through: the host side (pty) and the printer link (MQTT).
+
+package import BridgeCore
+
+/// What the host side of a slot reports.
+package enum HostPortEvent: Sendable, Equatable {
+    /// Bytes the host wrote.
+    case bytes([UInt8])
+    /// A host opened the port.
+    case attached
+    /// The last host closed the port.
+    case detached
+}
+
+/// The host side of a printer slot: a pseudo-terminal, or an in-memory fake in tests.
+///
+/// Exists so the session driver does not know about ptys, and tests can run it without one.
+package protocol HostPort: Sendable {
+    /// Host events, in order; finishes when the port closes.
+    var events: AsyncStream<HostPortEvent> { get }
+    /// Writes one block. Dropped while no host is attached or the host is not reading.
+    func write(_ bytes: [UInt8])
+}
+
+/// What the printer link reports.
+package enum PrinterLinkEvent: Sendable, Equatable {
+    /// Connected and subscribed.
+    case up
+    /// The connection ended; `reason` is shown to the user.
+    case down(reason: String)
+    /// One report message as received.
+    case message([UInt8])
+}
+
+/// The connection to one printer: MQTT over TLS, or an in-memory fake in tests.
+///
+/// Exists so the session driver and its tests do not depend on libmosquitto.
+package protocol PrinterLink: Sendable {
+    /// Link events, in order; finishes when the link is closed.
+    var events: AsyncStream<PrinterLinkEvent> { get }
+    /// Publishes one request; never blocks on the network.
+    func publish(_ request: OutgoingRequest)
+}

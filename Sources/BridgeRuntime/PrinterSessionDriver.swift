@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Runs one PrinterSession: feeds it port, link and timer events and carries out its effects.
+
+package import BridgeCore
+package import Logging
+import GCode
+
+/// The loop behind one printer slot.
+///
+/// Exists to keep the core pure: this is the only place that reads the clock, sleeps, writes to
+/// the host and publishes for a session. It is the single consumer of one event stream, so the
+/// session needs no locks (design §2.5).
+package struct PrinterSessionDriver: Sendable {
+    private let initialSession: PrinterSession
+    private let port: any HostPort
+    private let link: any PrinterLink
+    private let logger: Logger
+
+    package init(session: PrinterSession, port: any HostPort, link: any PrinterLink, logger: Logger) {
+        self.initialSession = session
+        self.port = port
+        self.link = link
+        self.logger = logger
+    }
+
+    /// Runs until the task is cancelled or both ports finish.
+    package func run() async {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let (events, continuation) = AsyncStream<SessionEvent>.makeStream()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [port] in
+                for await event in port.events {
+                    switch event {
+                    case .bytes(let bytes): continuation.yield(.hostBytes(bytes))
+                    case .attached: continuation.yield(.hostAttached)
+                    case .detached: continuation.yield(.hostDetached)
+                    }
+                }
+            }
+            group.addTask { [link] in
+                for await event in link.events {
+                    switch event {
+                    case .up: continuation.yield(.linkUp)
+                    case .down(let reason): continuation.yield(.linkDown(reason: reason))
+                    case .message(let bytes): continuation.yield(.report(bytes))
+                    }
+                }
+            }
+            var session = initialSession
+            var limiter = LogLimiter()
+            var timer: Task<Void, Never>?
+            var scheduled: Duration?
+            for await event in events {
+                let now = clock.now - start
+                for effect in session.handle(event, at: now) {
+                    switch effect {
+                    case .write(let replies): port.write(replies.wireBytes)
+                    case .publish(let request): link.publish(request)
+                    case .log(let record): limiter.log(record, at: now, to: logger)
+                    }
+                }
+                if event == .tick { scheduled = nil }
+                let deadline = session.nextDeadline
+                if deadline != scheduled {
+                    timer?.cancel()
+                    scheduled = deadline
+                    timer = deadline.map { deadline in
+                        Task {
+                            try? await clock.sleep(until: start + deadline, tolerance: .milliseconds(5))
+                            if !Task.isCancelled { continuation.yield(.tick) }
+                        }
+                    }
+                }
+            }
+            timer?.cancel()
+            group.cancelAll()
+        }
+    }
+}
+
+/// Keeps a flood of one diagnostic (garbage reports at 1,000 a second) from flooding the log:
+/// each message is logged at most once per interval, with the count of those left out.
+struct LogLimiter {
+    private var lastLogged: [String: Duration] = [:]
+    private var suppressed: [String: Int] = [:]
+    let interval: Duration = .seconds(10)
+
+    mutating func log(_ record: SessionLog, at now: Duration, to logger: Logger) {
+        if record.level == .warning || record.level == .error || record.level == .notice {
+            if let last = lastLogged[record.message], now - last < interval {
+                suppressed[record.message, default: 0] += 1
+                return
+            }
+            lastLogged[record.message] = now
+        }
+        var metadata = Logger.Metadata()
+        for (key, value) in record.metadata { metadata[key] = .string(value) }
+        if let count = suppressed.removeValue(forKey: record.message) { metadata["suppressed"] = .stringConvertible(count) }
+        logger.log(level: record.level.loggerLevel, "\(record.message)", metadata: metadata)
+    }
+}
+
+extension SessionLog.Level {
+    var loggerLevel: Logger.Level {
+        switch self {
+        case .debug: .debug
+        case .info: .info
+        case .notice: .notice
+        case .warning: .warning
+        case .error: .error
+        }
+    }
+}
