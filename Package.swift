@@ -52,6 +52,7 @@ let package = Package(
         ),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
         // Adapters: each owns one C library family (or NIO) and nothing else.
         .target(
@@ -63,7 +64,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "MQTTAdapter", dependencies: ["BridgeRuntime", "CMosquitto"], swiftSettings: strict),
+        .target(
+            name: "MQTTAdapter",
+            dependencies: ["BridgeRuntime", "CMosquitto", "COpenSSL", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .target(name: "FTPSAdapter", dependencies: ["BridgeRuntime", "CCurl"], swiftSettings: strict),
         .target(name: "CameraAdapter", dependencies: ["BridgeRuntime", "CLibAV", "CTurboJPEG"], swiftSettings: strict),
         .target(

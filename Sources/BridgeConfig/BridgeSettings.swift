@@ -49,6 +49,6 @@ package struct BridgeSettings: Sendable, Equatable {
 package enum UnknownGCodePolicy: String, Sendable, Equatable, CaseIterable {
     /// Forward the line unchanged to the printer.
     case passthrough
-    /// Answer with a Marlin-style error and do not forward.
+    /// Answer `echo:Unknown command: "…"` and `ok` (never `Error:`), and do not forward.
     case reject
 }

@@ -54,8 +54,11 @@ struct ConfigValidator<FileSystem: ConfigFileSystem> {
         do {
             root = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
-            reportSyntaxError(description: error.description, line: error.source.begin.line,
-                              column: error.source.begin.column)
+            reportSyntaxError(
+                description: error.description,
+                line: error.source.begin.line,
+                column: error.source.begin.column
+            )
             checkConfigurationFileMode(accessCodeLines: index.accessCodeLines)
             return nil
         } catch {
@@ -117,7 +120,11 @@ struct ConfigValidator<FileSystem: ConfigFileSystem> {
             if let value = UnknownGCodePolicy(rawValue: policy) {
                 settings.unknownGCode = value
             } else {
-                report(at: scope, "unknown_gcode", "'unknown_gcode' must be \"passthrough\" or \"reject\", not \"\(policy)\"")
+                report(
+                    at: scope,
+                    "unknown_gcode",
+                    "'unknown_gcode' must be \"passthrough\" or \"reject\", not \"\(policy)\""
+                )
             }
         }
         if let directory = absolutePath("state_dir", in: scope) { settings.stateDirectory = directory }
@@ -186,7 +193,8 @@ struct ConfigValidator<FileSystem: ConfigFileSystem> {
         let name = requiredString("name", in: scope)
         if let name, !Self.isUsableFileName(name) {
             report(
-                at: scope, "name",
+                at: scope,
+                "name",
                 "printer name \"\(name)\" cannot be used as a file name; use 1 to 64 letters, digits, '.', '_' or '-', "
                     + "starting with a letter or digit"
             )
@@ -216,8 +224,16 @@ struct ConfigValidator<FileSystem: ConfigFileSystem> {
             return nil
         }
         return PrinterConfiguration(
-            name: name, host: host, serial: serial, accessCode: accessCode, mqttPort: mqttPort, ftpsPort: ftpsPort,
-            model: model.model, modelOverridden: model.overridden, externalChamber: externalChamber, tls: tls,
+            name: name,
+            host: host,
+            serial: serial,
+            accessCode: accessCode,
+            mqttPort: mqttPort,
+            ftpsPort: ftpsPort,
+            model: model.model,
+            modelOverridden: model.overridden,
+            externalChamber: externalChamber,
+            tls: tls,
             enabled: enabled
         )
     }
@@ -238,7 +254,8 @@ struct ConfigValidator<FileSystem: ConfigFileSystem> {
         guard let serial else { return nil }
         guard let model = PrinterModel(serial: serial) else {
             report(
-                at: scope, "serial",
+                at: scope,
+                "serial",
                 "serial prefix \"\(serial.prefix(3))\" is not a known model; set 'model' to one of: \(knownModels)"
             )
             return nil
@@ -360,7 +377,8 @@ struct ConfigValidator<FileSystem: ConfigFileSystem> {
         if let number = value.int {
             guard number >= 0, number <= Int(maximum) else {
                 report(
-                    at: scope, "mode",
+                    at: scope,
+                    "mode",
                     "'mode' must be at most 0o777 (511), not \(number); write it as a string such as \"0660\""
                 )
                 return nil
@@ -449,7 +467,11 @@ struct ConfigValidator<FileSystem: ConfigFileSystem> {
         }
         let location = column > 0 ? " (column \(column))" : ""
         diagnostics.append(
-            ConfigDiagnostic(file: file, line: line > 0 ? line : nil, message: "TOML syntax error: \(message)\(location)")
+            ConfigDiagnostic(
+                file: file,
+                line: line > 0 ? line : nil,
+                message: "TOML syntax error: \(message)\(location)"
+            )
         )
     }
 
@@ -470,8 +492,9 @@ struct ConfigValidator<FileSystem: ConfigFileSystem> {
     static func isUsableFileName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
         guard let first = bytes.first, (1...64).contains(bytes.count), isAlphanumeric(first) else { return false }
-        return bytes.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_")
-            || $0 == UInt8(ascii: "-")
+        return bytes.allSatisfy {
+            isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_")
+                || $0 == UInt8(ascii: "-")
         }
     }
 
@@ -479,8 +502,9 @@ struct ConfigValidator<FileSystem: ConfigFileSystem> {
     static func isWellFormedSerial(_ serial: String) -> Bool {
         let bytes = Array(serial.utf8)
         return bytes.count == 15
-            && bytes.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
-                || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0)
+            && bytes.allSatisfy {
+                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                    || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0)
             }
     }
 

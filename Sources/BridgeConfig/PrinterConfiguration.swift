@@ -69,7 +69,8 @@ package struct PrinterConfiguration: Sendable, Equatable {
 /// Exists because the printer's chain does not pass system trust evaluation: Bambu's private PKI,
 /// non-strict CA extensions and a CN that is the serial rather than the host.
 package enum TLSMode: Sendable, Equatable {
-    /// Anchor to the BBL roots bundled with the bridge and require CN == serial (the default).
+    /// Trust on first use (the default): accept the first certificate that names the serial,
+    /// remember its SHA-256 under `state_dir/tls/<serial>.sha256`, refuse a different one later.
     case pinned
     /// Anchor to the PEM bundle at `file` instead, still requiring CN == serial.
     case ca(file: String)

@@ -18,8 +18,12 @@ package struct PrinterSession: Sendable {
     package let table: CommandTable
     /// The merged state of the printer's reports.
     package private(set) var printer = PrinterState()
+    /// The connection state as users see it.
+    package private(set) var linkState: LinkState = .pending
     /// Whether the MQTT link is up.
-    package private(set) var isLinkUp = false
+    package var isLinkUp: Bool { linkState == .connected }
+    /// Whether the printer refuses unsigned commands (not in LAN-only + Developer Mode).
+    package private(set) var requiresSignedCommands = false
     /// Per-host settings (autoreport interval…).
     package private(set) var host = HostSettings()
 
@@ -30,6 +34,8 @@ package struct PrinterSession: Sendable {
     private var waiting: PendingWait?
     private var queue: [QueuedItem] = []
     private var nextSequenceID = 1
+    private var hostNeedsLinkState = false
+    private var verificationFailed = false
 
     /// A command holding its `ok` (M109 and friends).
     private struct PendingWait: Sendable {
@@ -66,18 +72,26 @@ package struct PrinterSession: Sendable {
         switch event {
         case .hostBytes(let bytes):
             for line in assembler.push(bytes) { receive(line, at: now, into: &output) }
-        case .hostAttached, .hostDetached:
+            if hostNeedsLinkState, output.effects.contains(where: { if case .write = $0 { true } else { false } }) {
+                hostNeedsLinkState = false
+                if linkState != .connected { output.write([.action("notification \(linkNotice)")]) }
+                if requiresSignedCommands { output.write([.action("notification \(signedCommandsNotice)")]) }
+            }
+        case .hostAttached:
+            resetHost()
+            hostNeedsLinkState = linkState != .connected || requiresSignedCommands
+        case .hostDetached:
             resetHost()
         case .report(let bytes):
             receiveReport(bytes, at: now, into: &output)
+        case .linkConnecting:
+            if linkState == .pending { transition(to: .connecting, into: &output) }
         case .linkUp:
-            isLinkUp = true
-            output.log(.info, "printer link up", ["printer.name": configuration.printerName])
+            transition(to: .connected, into: &output)
             publish(.getVersion, into: &output)
             publish(.pushAll, into: &output)
-        case .linkDown(let reason):
-            isLinkUp = false
-            output.log(.info, "printer link down", ["printer.name": configuration.printerName, "reason": reason])
+        case .linkDown(let reason, let permanent):
+            transition(to: permanent ? .error(reason: reason) : .reconnecting(reason: reason), into: &output)
         case .tick:
             tick(at: now, into: &output)
         }
@@ -134,13 +148,11 @@ package struct PrinterSession: Sendable {
             handleUnknown(command, into: &output)
             return
         }
-        if spec.requires == .printerOnline, !isLinkUp {
-            output.write([
-                .echo("\(configuration.printerName) is not connected to the printer; \(command.code) not sent"), .ok(),
-            ])
+        if spec.requires == .printerOnline, let refusal = controlRefusal(for: command.code, allowLocked: spec.worksWithoutDeveloperMode) {
+            output.write([.echo(refusal), .ok()])
             return
         }
-        var context = makeContext(at: now)
+        var context = makeContext(at: now, for: spec)
         do {
             try spec.handler(command, &context)
         } catch let error as CommandError {
@@ -161,7 +173,7 @@ package struct PrinterSession: Sendable {
             waiting = nil
             output.write([.echo("\(pending.code) wait cancelled by \(command.code)"), .ok()])
         }
-        var context = makeContext(at: now)
+        var context = makeContext(at: now, for: spec)
         do {
             try spec.handler(command, &context)
         } catch {
@@ -173,10 +185,11 @@ package struct PrinterSession: Sendable {
         drainQueue(at: now, into: &output)
     }
 
-    private func makeContext(at now: Duration) -> CommandContext {
+    private func makeContext(at now: Duration, for spec: CommandSpec) -> CommandContext {
         CommandContext(
             printer: printer, model: configuration.model, configuration: configuration,
-            firmwareCapabilities: capabilities, now: now, host: host, isLinkUp: isLinkUp
+            firmwareCapabilities: capabilities, now: now, host: host, isLinkUp: isLinkUp,
+            controlRefusal: controlRefusal(for: spec.code, allowLocked: spec.worksWithoutDeveloperMode)
         )
     }
 
@@ -213,11 +226,8 @@ package struct PrinterSession: Sendable {
         case .g, .m:
             if configuration.unknownCodePolicy == .reject || Self.neverForwarded.contains(command.code) {
                 output.write([.echo("Unknown command: \"\(command.text)\""), .ok()])
-            } else if !isLinkUp {
-                output.write([
-                    .echo("\(configuration.printerName) is not connected to the printer; \(command.code) not sent"),
-                    .ok(),
-                ])
+            } else if let refusal = controlRefusal(for: command.code, allowLocked: false) {
+                output.write([.echo(refusal), .ok()])
             } else {
                 publish(.gcodeLine(command.text), into: &output)
                 output.write([.ok()])
@@ -225,8 +235,51 @@ package struct PrinterSession: Sendable {
         }
     }
 
+    /// Why a command that needs the printer cannot be sent now, or nil when it can.
+    private func controlRefusal(for code: CommandCode, allowLocked: Bool) -> String? {
+        guard isLinkUp else {
+            return "\(configuration.printerName) is not connected to the printer (\(linkState.name)); \(code) not sent"
+        }
+        if requiresSignedCommands, !allowLocked {
+            return "\(configuration.printerName) refuses unsigned commands: enable LAN-only mode and Developer Mode on the printer; \(code) not sent"
+        }
+        return nil
+    }
+
+    // MARK: - Link state
+
+    private mutating func transition(to state: LinkState, into output: inout Output) {
+        guard state != linkState else { return }
+        linkState = state
+        var metadata = ["printer.name": configuration.printerName, "link.state": state.name]
+        if let reason = state.reason { metadata["link.reason"] = reason }
+        let level: SessionLog.Level =
+            switch state {
+            case .error: .error
+            case .reconnecting: .warning
+            default: .info
+            }
+        output.log(level, "printer link state changed", metadata)
+        output.write([.action("notification \(linkNotice)")])
+    }
+
+    /// `<printer>: <state> (<reason>)`.
+    private var linkNotice: String {
+        let base = "\(configuration.printerName): \(linkState.name)"
+        guard let reason = linkState.reason else { return base }
+        return base + " (\(reason))"
+    }
+
+    private var signedCommandsNotice: String {
+        "\(configuration.printerName): the printer requires signed commands, so it ignores control commands; "
+            + "switch on LAN-only mode and Developer Mode on the printer's screen (Settings > Network)"
+    }
+
     /// Host-side codes that mean nothing to a Bambu printer's G-code interpreter, or would hang it
     /// (M0/M1 wait for a button press), so they are never passed through.
+    /// HMS raised when the printer rejects an unsigned command (bambu-lan.md §1.8).
+    package static let verificationFailedHMS = "0500_0500_0001_0007"
+
     package static let neverForwarded: Set<CommandCode> = Set(
         [0, 1, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 32, 33, 34, 524, 928].map { CommandCode.m($0) })
 
@@ -306,6 +359,26 @@ package struct PrinterSession: Sendable {
         let kinds = printer.apply(message)
         if kinds.allSatisfy({ $0 == .ignored }) {
             output.log(.debug, "printer report ignored", ["printer.name": configuration.printerName])
+        }
+        for case .acknowledgement(let acknowledgement) in kinds {
+            if let reason = acknowledgement.reason?.lowercased(), reason.contains("verify failed") {
+                verificationFailed = true
+            } else if acknowledgement.succeeded, acknowledgement.module == "print" {
+                verificationFailed = false
+            }
+        }
+        let locked =
+            printer.signatureRequired || verificationFailed
+            || printer.hms.contains { $0.displayCode == Self.verificationFailedHMS }
+        if locked != requiresSignedCommands {
+            requiresSignedCommands = locked
+            if locked {
+                output.log(.error, "printer requires signed commands", ["printer.name": configuration.printerName])
+                output.write([.action("notification \(signedCommandsNotice)")])
+            } else {
+                output.log(.info, "printer accepts commands again", ["printer.name": configuration.printerName])
+                output.write([.action("notification \(configuration.printerName): the printer accepts commands again")])
+            }
         }
         if let pending = waiting, isSatisfied(pending.condition) { finishWait(at: now, into: &output) }
     }

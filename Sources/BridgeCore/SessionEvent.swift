@@ -17,10 +17,13 @@ package enum SessionEvent: Sendable, Equatable {
     case hostDetached
     /// One MQTT message from `device/<serial>/report`, as received.
     case report([UInt8])
-    /// The MQTT link to the printer came up.
+    /// A connection attempt to the printer begins.
+    case linkConnecting
+    /// The MQTT link to the printer came up (connected and subscribed).
     case linkUp
-    /// The MQTT link went down.
-    case linkDown(reason: String)
+    /// The MQTT link went down or could not be made; `permanent` when retrying cannot fix it
+    /// (wrong access code, certificate mismatch, unknown host).
+    case linkDown(reason: String, permanent: Bool)
     /// Time passed (the runtime wakes the session at `nextDeadline`).
     case tick
 }

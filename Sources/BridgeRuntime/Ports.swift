@@ -25,10 +25,13 @@ package protocol HostPort: Sendable {
 
 /// What the printer link reports.
 package enum PrinterLinkEvent: Sendable, Equatable {
+    /// A connection attempt begins.
+    case connecting
     /// Connected and subscribed.
     case up
-    /// The connection ended; `reason` is shown to the user.
-    case down(reason: String)
+    /// The connection ended or failed; `reason` is shown to the user; `permanent` when a retry
+    /// cannot fix it (wrong access code, certificate, unknown host).
+    case down(reason: String, permanent: Bool)
     /// One report message as received.
     case message([UInt8])
 }

@@ -15,12 +15,17 @@ package struct PrinterSessionDriver: Sendable {
     private let port: any HostPort
     private let link: any PrinterLink
     private let logger: Logger
+    private let observer: SessionObserver
 
-    package init(session: PrinterSession, port: any HostPort, link: any PrinterLink, logger: Logger) {
+    package init(
+        session: PrinterSession, port: any HostPort, link: any PrinterLink, logger: Logger,
+        observer: SessionObserver = SessionObserver()
+    ) {
         self.initialSession = session
         self.port = port
         self.link = link
         self.logger = logger
+        self.observer = observer
     }
 
     /// Runs until the task is cancelled or both ports finish.
@@ -28,6 +33,7 @@ package struct PrinterSessionDriver: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         let (events, continuation) = AsyncStream<SessionEvent>.makeStream()
+        observer.registerPing { continuation.yield(.tick) }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [port] in
                 for await event in port.events {
@@ -41,8 +47,10 @@ package struct PrinterSessionDriver: Sendable {
             group.addTask { [link] in
                 for await event in link.events {
                     switch event {
+                    case .connecting: continuation.yield(.linkConnecting)
                     case .up: continuation.yield(.linkUp)
-                    case .down(let reason): continuation.yield(.linkDown(reason: reason))
+                    case .down(let reason, let permanent):
+                        continuation.yield(.linkDown(reason: reason, permanent: permanent))
                     case .message(let bytes): continuation.yield(.report(bytes))
                     }
                 }
@@ -51,6 +59,7 @@ package struct PrinterSessionDriver: Sendable {
             var limiter = LogLimiter()
             var timer: Task<Void, Never>?
             var scheduled: Duration?
+            var reportedState = session.linkState
             for await event in events {
                 let now = clock.now - start
                 for effect in session.handle(event, at: now) {
@@ -60,6 +69,11 @@ package struct PrinterSessionDriver: Sendable {
                     case .log(let record): limiter.log(record, at: now, to: logger)
                     }
                 }
+                if session.linkState != reportedState {
+                    reportedState = session.linkState
+                    observer.linkStateChanged(reportedState)
+                }
+                observer.processedEvent()
                 if event == .tick { scheduled = nil }
                 let deadline = session.nextDeadline
                 if deadline != scheduled {
@@ -76,6 +90,26 @@ package struct PrinterSessionDriver: Sendable {
             timer?.cancel()
             group.cancelAll()
         }
+    }
+}
+
+/// Callbacks through which the supervisor watches a session loop.
+package struct SessionObserver: Sendable {
+    /// The link state changed (for `STATUS=` and `status`).
+    package var linkStateChanged: @Sendable (LinkState) -> Void
+    /// The loop handled an event (the watchdog's heartbeat).
+    package var processedEvent: @Sendable () -> Void
+    /// Hands out a closure that wakes the loop (the watchdog's ping).
+    package var registerPing: @Sendable (@escaping @Sendable () -> Void) -> Void
+
+    package init(
+        linkStateChanged: @escaping @Sendable (LinkState) -> Void = { _ in },
+        processedEvent: @escaping @Sendable () -> Void = {},
+        registerPing: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void = { _ in }
+    ) {
+        self.linkStateChanged = linkStateChanged
+        self.processedEvent = processedEvent
+        self.registerPing = registerPing
     }
 }
 

@@ -12,7 +12,7 @@ package struct SystemdNotifier: Sendable {
 
     /// Sends one or more `KEY=value` lines; returns false when systemd did not get them.
     @discardableResult
-    package func notify(_ state: String) -> Bool {
+    package func send(_ state: String) -> Bool {
         sd_notify(0, state) > 0
     }
 

@@ -152,8 +152,11 @@ import Testing
 
     @Test func offlineCommandsAreAnsweredNotLost() {
         var harness = SessionHarness(online: false)
-        #expect(harness.line("M104 S200") == "echo:test is not connected to the printer; M104 not sent\nok\n")
-        #expect(harness.line("G28") == "echo:test is not connected to the printer; G28 not sent\nok\n")
+        #expect(harness.line("M104 S200") == "echo:test is not connected to the printer (pending); M104 not sent\nok\n")
+        harness.handle(.linkDown(reason: "cannot reach 192.0.2.1:8883 (Connection refused)", permanent: false))
+        #expect(
+            harness.line("G28")
+                == "echo:test is not connected to the printer (reconnecting); G28 not sent\nok\n")
         #expect(harness.line("M105") == "ok T:0.0 /0.0 B:0.0 /0.0 C:0.0 /0.0 @:0 B@:0\n")
         #expect(harness.published.isEmpty)
     }
@@ -219,5 +222,72 @@ import Testing
         #expect(printerFanSpeed(255) == 255)
         #expect(printerFanSpeed(128) == 128)
         #expect(printerFanSpeed(1) == 0)
+    }
+}
+
+@Suite struct LinkStateTests {
+    @Test func transitionsAreAnnouncedOnce() {
+        var harness = SessionHarness(online: false)
+        #expect(harness.handle(.linkConnecting) == "//action:notification test: connecting\n")
+        #expect(harness.handle(.linkUp) == "//action:notification test: connected\n")
+        #expect(
+            harness.handle(.linkDown(reason: "connection lost", permanent: false))
+                == "//action:notification test: reconnecting (connection lost)\n")
+        #expect(harness.handle(.linkConnecting) == "")
+        #expect(harness.handle(.linkDown(reason: "connection lost", permanent: false)) == "")
+        #expect(harness.handle(.linkUp) == "//action:notification test: connected\n")
+        #expect(harness.session.linkState == .connected)
+    }
+
+    @Test func permanentFailureIsAnError() {
+        var harness = SessionHarness(online: false)
+        harness.handle(.linkConnecting)
+        let text = harness.handle(.linkDown(reason: "the printer refused the access code", permanent: true))
+        #expect(text == "//action:notification test: error (the printer refused the access code)\n")
+        #expect(harness.handle(.linkDown(reason: "the printer refused the access code", permanent: true)) == "")
+        #expect(harness.session.linkState == .error(reason: "the printer refused the access code"))
+    }
+
+    @Test func newHostHearsTheStateAfterItsFirstReply() {
+        var harness = SessionHarness(online: false)
+        harness.handle(.linkDown(reason: "cannot reach", permanent: false))
+        harness.handle(.hostAttached)
+        #expect(
+            harness.line("N0 M110 N0*125") == "ok\n//action:notification test: reconnecting (cannot reach)\n")
+        #expect(harness.line("M400") == "ok\n")
+    }
+
+    @Test func signedCommandsAreDetectedOnceAndRefuseControl() {
+        var harness = SessionHarness()
+        let notice =
+            "//action:notification test: the printer requires signed commands, so it ignores control commands; "
+            + "switch on LAN-only mode and Developer Mode on the printer's screen (Settings > Network)\n"
+        #expect(harness.report(#"{"print":{"command":"push_status","fun":"3EC1AFFF9CFF"}}"#) == notice)
+        #expect(harness.report(#"{"print":{"command":"push_status","fun":"3EC1AFFF9CFF"}}"#) == "")
+        #expect(
+            harness.line("M104 S200")
+                == "echo:test refuses unsigned commands: enable LAN-only mode and Developer Mode on the printer; M104 not sent\nok\n")
+        #expect(harness.takePublished().isEmpty)
+        // The chamber light still works without Developer Mode.
+        #expect(harness.line("M355 S1") == "ok\n")
+        #expect(harness.takePublished().count == 1)
+        #expect(
+            harness.report(#"{"print":{"command":"push_status","fun":"3EC18FFF9CFF"}}"#)
+                == "//action:notification test: the printer accepts commands again\n")
+    }
+
+    @Test func verificationFailureAckLocks() {
+        var harness = SessionHarness()
+        let text = harness.report(
+            #"{"print":{"command":"gcode_line","sequence_id":"3","result":"failed","reason":"mqtt message verify failed"}}"#)
+        #expect(text.contains("requires signed commands"))
+        #expect(harness.session.requiresSignedCommands)
+    }
+
+    @Test func verificationHMSLocks() {
+        var harness = SessionHarness()
+        // attr 0x05000500, code 0x00010007 → 0500_0500_0001_0007.
+        harness.report(#"{"print":{"command":"push_status","hms":[{"attr":83887360,"code":65543}]}}"#)
+        #expect(harness.session.requiresSignedCommands)
     }
 }

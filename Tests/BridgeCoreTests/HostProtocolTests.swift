@@ -115,7 +115,7 @@ import Testing
         #expect(harness.line("M155 S1") == "ok\n")
         #expect(harness.advance(.milliseconds(999)) == "")
         #expect(harness.advance(.milliseconds(1)) == "T:0.0 /0.0 B:0.0 /0.0 C:0.0 /0.0 @:0 B@:0\n")
-        harness.handle(.linkDown(reason: "test"))
+        harness.handle(.linkDown(reason: "test", permanent: false))
         #expect(harness.advance(.seconds(3)).split(separator: "\n").count == 3)
         #expect(harness.line("M155 S0") == "ok\n")
         #expect(harness.advance(.seconds(10)) == "")

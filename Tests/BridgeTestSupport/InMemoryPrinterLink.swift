@@ -35,7 +35,9 @@ package final class InMemoryPrinterLink: PrinterLink, Sendable {
     package func connect() { continuation.yield(.up) }
 
     /// The link goes down.
-    package func disconnect(reason: String) { continuation.yield(.down(reason: reason)) }
+    package func disconnect(reason: String, permanent: Bool = false) {
+        continuation.yield(.down(reason: reason, permanent: permanent))
+    }
 
     /// Delivers one report message.
     package func deliver(_ text: String) { continuation.yield(.message(Array(text.utf8))) }

@@ -102,7 +102,11 @@ private struct Slot {
         let slot = try await Slot.start()
         let client = try SerialClient(path: slot.path)
         try client.write(bytes: [0x00, 0xFF, 0x80, 0x1B, 0x0A])
-        #expect(await client.readLines(2) == ["echo:Unknown command: \"????\"", "ok"])
+        // A new host whose printer is not connected also hears the link state (serial-host.md §5.3).
+        #expect(
+            await client.readLines(3) == [
+                "echo:Unknown command: \"????\"", "ok", "//action:notification x1c: pending",
+            ])
         try client.write(String(repeating: "G1 X1 ", count: 2000) + "\n")
         #expect(await client.readLines(2) == ["echo:line of 12000 bytes is longer than 4096 bytes; ignored", "ok"])
         try client.write("N1 M105*99\n")

@@ -46,12 +46,14 @@ package struct CommandSpec: Sendable {
     package var requires: Requirement
     /// Handled at once even while another command waits (M108, M112, M410).
     package var isEmergency: Bool
+    /// Still accepted by printers that require signed commands (the chamber light, bambu-lan.md §1.8).
+    package var worksWithoutDeveloperMode: Bool
     package var handler: CommandHandler
 
     package init(
         _ code: CommandCode, _ summary: String, parameters: [(letter: Character, meaning: String)] = [],
         translation: String, requires: Requirement = .nothing, isEmergency: Bool = false,
-        handler: @escaping CommandHandler
+        worksWithoutDeveloperMode: Bool = false, handler: @escaping CommandHandler
     ) {
         self.code = code
         self.summary = summary
@@ -59,6 +61,7 @@ package struct CommandSpec: Sendable {
         self.translation = translation
         self.requires = requires
         self.isEmergency = isEmergency
+        self.worksWithoutDeveloperMode = worksWithoutDeveloperMode
         self.handler = handler
     }
 }
@@ -89,6 +92,8 @@ package struct CommandContext: Sendable {
     package let now: Duration
     /// Whether the MQTT link is up.
     package let isLinkUp: Bool
+    /// Why this command may not publish now (printer offline, or it requires signed commands); nil when it may.
+    package let controlRefusal: String?
     /// Per-host settings the command may change.
     package var host: HostSettings
     /// How to acknowledge; `ok` unless the handler says otherwise.
@@ -100,7 +105,8 @@ package struct CommandContext: Sendable {
 
     package init(
         printer: PrinterState, model: PrinterModel, configuration: SessionConfiguration,
-        firmwareCapabilities: [(name: String, enabled: Bool)], now: Duration, host: HostSettings, isLinkUp: Bool
+        firmwareCapabilities: [(name: String, enabled: Bool)], now: Duration, host: HostSettings, isLinkUp: Bool,
+        controlRefusal: String?
     ) {
         self.printer = printer
         self.model = model
@@ -109,6 +115,13 @@ package struct CommandContext: Sendable {
         self.now = now
         self.host = host
         self.isLinkUp = isLinkUp
+        self.controlRefusal = controlRefusal
+    }
+
+    /// Throws the reason the printer cannot take a request now, for handlers whose report form
+    /// works offline but whose set form publishes (M220, M355, T0/T1).
+    package func ensurePrinterAccepts() throws(CommandError) {
+        if let controlRefusal { throw CommandError(controlRefusal) }
     }
 
     /// Adds a line written before the `ok`.

@@ -17,8 +17,8 @@ extension [CommandSpec] {
         ) { _, context in
             // Hosts send M112 twice (bare and numbered); publish one stop (serial-host.md §4).
             if let sent = context.host.emergencyStopSentAt, context.now - sent < .seconds(5) { return }
-            guard context.isLinkUp else {
-                context.reply(.echo("\(context.configuration.printerName) is not connected; stop not sent"))
+            if let refusal = context.controlRefusal {
+                context.reply(.echo(refusal))
                 return
             }
             context.send(.stop)

@@ -19,9 +19,7 @@ extension [CommandSpec] {
                 context.reply(.line("FR:\(context.printer.speedPercent ?? 100)%"))
                 return
             }
-            guard context.isLinkUp else {
-                throw CommandError("\(context.configuration.printerName) is not connected to the printer; M220 not sent")
-            }
+            try context.ensurePrinterAccepts()
             context.send(.printSpeed(level: SpeedLevel.nearest(toPercent: percent).rawValue))
         },
         CommandSpec(.t(0), "Select nozzle 0 (right, main)", translation: "print.select_extruder 0 on two-nozzle models")
@@ -35,9 +33,7 @@ private func selectTool(_ tool: Int, _ command: GCodeCommand, _ context: inout C
     let count = context.model.capabilities.nozzleCount
     guard tool < count else { throw CommandError("T\(tool) Invalid extruder") }
     if count > 1 {
-        guard context.isLinkUp else {
-            throw CommandError("\(context.configuration.printerName) is not connected to the printer; T\(tool) not sent")
-        }
+        try context.ensurePrinterAccepts()
         context.send(.selectExtruder(tool))
     }
     context.reply(.echo("Active Extruder: \(tool)"))

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// `bambu-serial run`: the daemon.
+
+import ArgumentParser
+import BridgeConfig
+import BridgeRuntime
+import CameraAdapter
+import FTPSAdapter
+import Foundation
+import Logging
+import MQTTAdapter
+import PTYAdapter
+import ServiceLifecycle
+import SystemdAdapter
+import UnixSignals
+
+/// Runs the bridge: one pty and one printer link per configured printer.
+///
+/// Exists as the composition root: it reads the configuration, bootstraps logging, initialises
+/// the C libraries once, wires the adapters into the supervisor and runs it in a `ServiceGroup`
+/// that shuts down gracefully on SIGTERM and SIGINT.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run the bridge daemon (what the systemd unit starts).")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
+        let useJournal = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler =
+                useJournal ? JournalLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "bambu-serial")
+
+        let configuration: BridgeConfiguration
+        do {
+            configuration = try ConfigurationLoader.load(path: options.config)
+        } catch {
+            for diagnostic in error.diagnostics { logger.critical("\(diagnostic.description)") }
+            throw ExitCode(1)
+        }
+
+        MosquittoLibrary.initialize()
+        CurlLibrary.initialize()
+        MediaLibraries.initialize()
+
+        let notifier = SystemdNotifier()
+        let supervisor = PrinterSupervisor(
+            configuration: configuration, factories: .live, notifier: notifier, logger: logger)
+        let service = BridgeService(supervisor: supervisor, notifier: notifier, logger: logger)
+        let group = ServiceGroup(
+            services: [service], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
+            logger: logger)
+        logger.info(
+            "starting", metadata: ["printers": "\(configuration.printers.filter(\.enabled).count)",
+                "config": "\(options.config)"])
+        try await group.run()
+        logger.info("stopped")
+    }
+}
+
+/// The supervisor as a service, with the watchdog and SIGHUP handling around it.
+struct BridgeService: Service {
+    let supervisor: PrinterSupervisor
+    let notifier: SystemdNotifier
+    let logger: Logger
+
+    func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await supervisor.run() }
+            if let interval = notifier.watchdogInterval {
+                group.addTask { await watchdog(interval: interval) }
+            }
+            group.addTask { await hangups() }
+            try? await gracefulShutdown()
+            notifier.send("STOPPING=1")
+            group.cancelAll()
+        }
+    }
+
+    /// Sends `WATCHDOG=1` at half the interval while every session loop answers its ping.
+    private func watchdog(interval: Duration) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval / 2)
+            if supervisor.sessionsAlive(within: interval) {
+                notifier.send("WATCHDOG=1")
+            } else {
+                logger.error("a printer session stopped answering; not petting the watchdog")
+            }
+        }
+    }
+
+    /// SIGHUP would end the process by default; it is caught so a stray `kill -HUP` is harmless.
+    private func hangups() async {
+        for await _ in await UnixSignalsSequence(trapping: .sighup) {
+            logger.notice("SIGHUP received: configuration reload is not implemented yet; restart the service to apply changes")
+        }
+    }
+}
+
+extension SystemdNotifier: ServiceNotifier {
+    func notify(_ state: String) {
+        send(state)
+    }
+}
+
+extension SlotFactories {
+    /// The real adapters: a pty per printer and an MQTT link with the configured TLS mode.
+    static let live = SlotFactories(
+        makePort: { printer, bridge, logger in
+            try await PseudoTerminal(
+                name: printer.name, directory: bridge.deviceDirectory, group: bridge.group, mode: bridge.mode,
+                logger: logger)
+        },
+        makeLink: { printer, bridge, logger in
+            let pins = CertificatePinStore(stateDirectory: bridge.stateDirectory)
+            let security: MQTTTransportSecurity
+            switch printer.tls {
+            case .pinned: security = .pinned(expectedName: printer.serial, pin: pins.pin(forSerial: printer.serial))
+            case .ca(let file): security = .ca(file: file, expectedName: printer.serial)
+            case .insecure: security = .insecure
+            }
+            let settings = PrinterLinkSettings(
+                host: printer.host, port: printer.mqttPort, serial: printer.serial,
+                accessCode: printer.accessCode.value, security: security)
+            let isPinned = printer.tls == .pinned
+            return try MQTTPrinterLink(settings: settings, logger: logger) { fingerprint in
+                guard isPinned, pins.pin(forSerial: printer.serial) == nil else { return }
+                do {
+                    try pins.store(fingerprint, forSerial: printer.serial)
+                    logger.notice(
+                        "pinned the printer's certificate",
+                        metadata: ["tls.fingerprint": "\(fingerprint)", "tls.pin_file": "\(pins.path(forSerial: printer.serial))"])
+                } catch {
+                    logger.warning("cannot store the certificate pin", metadata: ["error": "\(error)"])
+                }
+            }
+        })
+}

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// TLS trust policy for printers: the leaf must name the serial; pinned, CA-verified or insecure.
+//
+// Bambu printers present a certificate whose CN is their serial, issued by Bambu's private CA
+// (bambu-lan.md §1.7), and are reached by IP address, so ordinary hostname checks cannot work.
+// This verify callback runs inside the TLS handshake, before any credential is sent.
+#ifndef COPENSSL_SHIM_H
+#define COPENSSL_SHIM_H
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <string.h>
+
+enum { COPENSSL_MODE_INSECURE = 0, COPENSSL_MODE_PINNED = 1, COPENSSL_MODE_CA = 2 };
+
+/// What the handshake must check, and what it saw. Owned by the Swift adapter.
+typedef struct {
+    int mode;
+    char expected_name[128];
+    char expected_pin[65];
+    char seen_pin[65];
+    char seen_name[256];
+    char failure[512];
+} copenssl_peer_policy;
+
+static inline void copenssl_policy_reset(copenssl_peer_policy *policy) {
+    policy->seen_pin[0] = 0;
+    policy->seen_name[0] = 0;
+    policy->failure[0] = 0;
+}
+
+/// True when the certificate's CN or one of its DNS subject alternative names equals `name`.
+static inline int copenssl_certificate_names(X509 *cert, const char *name, char *seen, size_t seen_len) {
+    int matched = 0;
+    char common_name[256] = {0};
+    X509_NAME *subject = X509_get_subject_name(cert);
+    if (subject && X509_NAME_get_text_by_NID(subject, NID_commonName, common_name, sizeof(common_name)) > 0) {
+        if (strcmp(common_name, name) == 0) { matched = 1; }
+        snprintf(seen, seen_len, "%s", common_name);
+    }
+    GENERAL_NAMES *alternatives = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    if (alternatives) {
+        for (int index = 0; index < sk_GENERAL_NAME_num(alternatives); index++) {
+            const GENERAL_NAME *entry = sk_GENERAL_NAME_value(alternatives, index);
+            if (entry->type != GEN_DNS) { continue; }
+            const unsigned char *data = ASN1_STRING_get0_data(entry->d.dNSName);
+            int length = ASN1_STRING_length(entry->d.dNSName);
+            if (data && length == (int)strlen(name) && memcmp(data, name, (size_t)length) == 0) { matched = 1; }
+        }
+        GENERAL_NAMES_free(alternatives);
+    }
+    return matched;
+}
+
+static int copenssl_verify_callback(int preverify_ok, X509_STORE_CTX *store) {
+    SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+    if (!ssl) { return preverify_ok; }
+    copenssl_peer_policy *policy = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+    if (!policy) { return preverify_ok; }
+    if (policy->mode == COPENSSL_MODE_CA && !preverify_ok) {
+        snprintf(policy->failure, sizeof(policy->failure), "certificate is not signed by the configured CA (%s)",
+                 X509_verify_cert_error_string(X509_STORE_CTX_get_error(store)));
+        return 0;
+    }
+    if (X509_STORE_CTX_get_error_depth(store) != 0) { return 1; }
+    X509 *cert = X509_STORE_CTX_get_current_cert(store);
+    if (!cert) { return 0; }
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int digest_length = 0;
+    if (X509_digest(cert, EVP_sha256(), digest, &digest_length) == 1 && digest_length == 32) {
+        for (unsigned int index = 0; index < digest_length; index++) {
+            snprintf(policy->seen_pin + index * 2, 3, "%02x", digest[index]);
+        }
+    }
+    if (!copenssl_certificate_names(cert, policy->expected_name, policy->seen_name, sizeof(policy->seen_name))) {
+        snprintf(policy->failure, sizeof(policy->failure), "certificate names '%s', not the printer serial '%s'",
+                 policy->seen_name[0] ? policy->seen_name : "(no name)", policy->expected_name);
+        return 0;
+    }
+    if (policy->mode == COPENSSL_MODE_PINNED && policy->expected_pin[0] &&
+        strcmp(policy->expected_pin, policy->seen_pin) != 0) {
+        snprintf(policy->failure, sizeof(policy->failure),
+                 "certificate changed: SHA-256 %s, pinned %s", policy->seen_pin, policy->expected_pin);
+        return 0;
+    }
+    return 1;
+}
+
+/// A client context for one printer connection; NULL with `error` filled on failure.
+/// TLS 1.2 is the floor (printers speak only 1.2); `max_tls12` caps it too (FTPS needs that).
+static inline SSL_CTX *copenssl_client_context(copenssl_peer_policy *policy, const char *ca_file, int max_tls12,
+                                               char *error, size_t error_len) {
+    SSL_CTX *context = SSL_CTX_new(TLS_client_method());
+    if (!context) {
+        snprintf(error, error_len, "cannot create a TLS context");
+        return NULL;
+    }
+    SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
+    if (max_tls12) { SSL_CTX_set_max_proto_version(context, TLS1_2_VERSION); }
+    SSL_CTX_set_options(context, SSL_OP_NO_COMPRESSION);
+    SSL_CTX_set_app_data(context, policy);
+    if (policy->mode == COPENSSL_MODE_INSECURE) {
+        SSL_CTX_set_verify(context, SSL_VERIFY_NONE, NULL);
+        return context;
+    }
+    if (policy->mode == COPENSSL_MODE_CA) {
+        if (SSL_CTX_load_verify_locations(context, ca_file, NULL) != 1) {
+            snprintf(error, error_len, "cannot load CA file %s", ca_file ? ca_file : "(none)");
+            SSL_CTX_free(context);
+            return NULL;
+        }
+    }
+    SSL_CTX_set_verify(context, SSL_VERIFY_PEER, copenssl_verify_callback);
+    return context;
+}
+
+static inline void copenssl_context_free(SSL_CTX *context) { SSL_CTX_free(context); }
+#endif
