@@ -23,6 +23,10 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+## Simulated printers plus the daemon; prints the ports to attach to (Ctrl-C stops both).
+demo: build
+	@scripts/demo.sh
+
 ## The whole suite: unit, integration and end-to-end tests (what CI runs).
 test: venv check-imports
 	$(SWIFT) build --build-tests

@@ -26,6 +26,7 @@ let package = Package(
         .target(name: "GCode", swiftSettings: strict),
         .target(name: "BambuModel", swiftSettings: strict),
         .target(name: "BridgeCore", dependencies: ["GCode", "BambuModel"], swiftSettings: strict),
+        .target(name: "BambuSimulator", dependencies: ["BambuModel"], swiftSettings: strict),
 
         // Configuration edge: TOMLKit and the file system.
         .target(
@@ -82,7 +83,7 @@ let package = Package(
             name: "BambuBridge",
             dependencies: [
                 "BridgeRuntime", "BridgeConfig", "PTYAdapter", "MQTTAdapter", "FTPSAdapter", "CameraAdapter",
-                "SystemdAdapter",
+                "SystemdAdapter", "BambuSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -104,7 +105,9 @@ let package = Package(
         .testTarget(name: "GCodeTests", dependencies: ["GCode"], swiftSettings: strict),
         .testTarget(name: "BambuModelTests", dependencies: ["BambuModel", "BridgeTestSupport"], swiftSettings: strict),
         .testTarget(name: "BridgeCoreTests", dependencies: ["BridgeCore", "BridgeTestSupport"], swiftSettings: strict),
+        .testTarget(name: "BambuSimulatorTests", dependencies: ["BambuSimulator", "BambuModel"], swiftSettings: strict),
         .testTarget(name: "BridgeConfigTests", dependencies: ["BridgeConfig", "BridgeTestSupport"], swiftSettings: strict),
+        .testTarget(name: "IntegrationTests", dependencies: ["BridgeTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["BridgeTestSupport", "BridgeRuntime", "PTYAdapter"],

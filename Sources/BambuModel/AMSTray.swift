@@ -25,8 +25,14 @@ package struct AMSTray: Equatable, Sendable {
     package var filamentID: String?
 
     package init(
-        id: Int, material: String? = nil, color: String? = nil, remainPercent: Int? = nil, nozzleTempMin: Int? = nil,
-        nozzleTempMax: Int? = nil, subBrand: String? = nil, filamentID: String? = nil
+        id: Int,
+        material: String? = nil,
+        color: String? = nil,
+        remainPercent: Int? = nil,
+        nozzleTempMin: Int? = nil,
+        nozzleTempMax: Int? = nil,
+        subBrand: String? = nil,
+        filamentID: String? = nil
     ) {
         self.id = id
         self.material = material

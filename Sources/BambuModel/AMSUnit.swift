@@ -25,8 +25,14 @@ package struct AMSUnit: Equatable, Sendable {
     package var trays: [AMSTray]
 
     package init(
-        id: Int, kind: AMSKind? = nil, humidityIndex: Int? = nil, humidityPercent: Int? = nil,
-        temperature: Double? = nil, dryMinutesLeft: Int? = nil, dryerState: Int? = nil, trays: [AMSTray] = []
+        id: Int,
+        kind: AMSKind? = nil,
+        humidityIndex: Int? = nil,
+        humidityPercent: Int? = nil,
+        temperature: Double? = nil,
+        dryMinutesLeft: Int? = nil,
+        dryerState: Int? = nil,
+        trays: [AMSTray] = []
     ) {
         self.id = id
         self.kind = kind

@@ -18,7 +18,11 @@ package struct CommandAcknowledgement: Equatable, Sendable {
     package var reason: String?
 
     package init(
-        module: String, command: String, sequenceID: String? = nil, result: String? = nil, reason: String? = nil
+        module: String,
+        command: String,
+        sequenceID: String? = nil,
+        result: String? = nil,
+        reason: String? = nil
     ) {
         self.module = module
         self.command = command

@@ -4,71 +4,65 @@
 /// The members of a JSON object, in insertion order.
 ///
 /// Exists because requests are asserted byte-exactly (so key order must be stable and match how
-/// they were built), while reports need fast keyed lookup and in-place merging. Small objects
-/// (most AMS trays, nozzle entries) are searched linearly; objects with more than
-/// `indexThreshold` keys (the ~100-key `print` object) also keep a key → position index.
+/// they were built), while reports need fast keyed lookup and in-place merging. Members live in one
+/// array (one allocation per object). Objects that grow past `indexThreshold` keys by editing, and
+/// the merged `print` object (~100 keys), also keep a key → position index; smaller ones (trays,
+/// nozzles) and freshly parsed messages are scanned, which is cheaper than hashing every key.
 ///
 /// Equality is ordered: two objects are equal when they hold the same keys in the same order with
 /// equal values, which is what byte-exact request tests need.
 package struct JSONObject: Sendable {
-    /// Objects with more keys than this get a hash index; below it a linear scan is cheaper.
-    static let indexThreshold = 12
+    /// One member (a struct rather than a tuple so arrays of members copy without generic runtime calls).
+    struct Entry: Sendable {
+        var key: String
+        var value: JSONValue
+    }
 
-    private(set) var storedKeys: [String]
-    private(set) var storedValues: [JSONValue]
+    /// Objects with more keys than this get a hash index; below it a linear scan is cheaper.
+    static let indexThreshold = 32
+
+    private(set) var entries: [Entry]
     private var index: [String: Int]?
 
     /// An empty object.
     package init() {
-        storedKeys = []
-        storedValues = []
+        entries = []
         index = nil
     }
 
     /// An object with `pairs` in the given order; a repeated key keeps its first position and its last value.
     package init(_ pairs: KeyValuePairs<String, JSONValue>) {
         self.init()
-        storedKeys.reserveCapacity(pairs.count)
-        storedValues.reserveCapacity(pairs.count)
+        entries.reserveCapacity(pairs.count)
         for (key, value) in pairs { self[key] = value }
     }
 
-    /// Builds an object from parallel arrays that may contain repeated keys (parser output).
+    /// Adopts parser output; `mayHaveDuplicates` is false only when the keys are known to be distinct.
     ///
-    /// A repeated key keeps its first position and takes its last value, as most JSON parsers do.
-    init(parsedKeys keys: [String], values: [JSONValue]) {
-        storedKeys = keys
-        storedValues = values
+    /// A repeated key keeps its first position and takes its last value, as most JSON parsers do. No
+    /// index is built: most parsed objects are read a few times and dropped. Objects kept in the
+    /// printer state get one from `buildIndexIfLarge()`.
+    init(parsedEntries: [Entry], mayHaveDuplicates: Bool) {
+        entries = parsedEntries
         index = nil
-        if keys.count > Self.indexThreshold {
-            var built = [String: Int](minimumCapacity: keys.count)
-            var hasDuplicates = false
-            for position in keys.indices {
-                if built.updateValue(position, forKey: keys[position]) != nil { hasDuplicates = true }
-            }
-            if hasDuplicates { removeDuplicates() } else { index = built }
-        } else if keys.count > 1 {
-            var hasDuplicates = false
-            outer: for position in 1..<keys.count {
-                for earlier in 0..<position where keys[earlier] == keys[position] {
-                    hasDuplicates = true
-                    break outer
-                }
-            }
-            if hasDuplicates { removeDuplicates() }
-        }
+        if mayHaveDuplicates { removeDuplicates() }
+    }
+
+    /// Builds the key index if the object is large and has none (for objects kept and searched often).
+    mutating func buildIndexIfLarge() {
+        if index == nil && entries.count > Self.indexThreshold { rebuildIndex() }
     }
 
     /// The value for `key`. Setting `nil` removes the key; setting an existing key keeps its position.
     package subscript(key: String) -> JSONValue? {
         get {
             guard let position = position(of: key) else { return nil }
-            return storedValues[position]
+            return entries[position].value
         }
         set {
             if let newValue {
                 if let position = position(of: key) {
-                    storedValues[position] = newValue
+                    entries[position].value = newValue
                 } else {
                     append(key, newValue)
                 }
@@ -79,80 +73,79 @@ package struct JSONObject: Sendable {
     }
 
     /// The keys in insertion order.
-    package var keys: [String] { storedKeys }
+    package var keys: [String] { entries.map(\.key) }
 
     /// The values in insertion order.
-    package var values: [JSONValue] { storedValues }
+    package var values: [JSONValue] { entries.map(\.value) }
 
     /// The number of members.
-    package var count: Int { storedKeys.count }
+    package var count: Int { entries.count }
 
     /// Whether the object has no members.
-    package var isEmpty: Bool { storedKeys.isEmpty }
+    package var isEmpty: Bool { entries.isEmpty }
 
     // MARK: Internal editing used by the merge
 
     /// The position of `key`, or `nil`.
     func position(of key: String) -> Int? {
         if let index { return index[key] }
-        return storedKeys.firstIndex(of: key)
+        return entries.firstIndex { $0.key == key }
     }
 
-    /// The value at `position` (which must be valid).
-    func value(at position: Int) -> JSONValue { storedValues[position] }
+    /// The position of `key`, trying `hint` first: merging objects of the same shape then needs no search.
+    func position(of key: String, hint: Int) -> Int? {
+        if hint < entries.count, entries[hint].key == key { return hint }
+        return position(of: key)
+    }
 
     /// Appends a key that is known not to be present.
     mutating func append(_ key: String, _ value: JSONValue) {
-        storedKeys.append(key)
-        storedValues.append(value)
+        entries.append(Entry(key: key, value: value))
         if index != nil {
-            index?[key] = storedKeys.count - 1
-        } else if storedKeys.count > Self.indexThreshold {
+            index?[key] = entries.count - 1
+        } else if entries.count > Self.indexThreshold {
             rebuildIndex()
         }
     }
 
     /// Removes the member at `position` (which must be valid).
     mutating func remove(at position: Int) {
-        storedKeys.remove(at: position)
-        storedValues.remove(at: position)
+        entries.remove(at: position)
         if index != nil { rebuildIndex() }
     }
 
     /// Mutates the value at `position` in place, without copying it (the slot holds `.null` meanwhile).
     mutating func modifyValue<Result>(at position: Int, _ body: (inout JSONValue) -> Result) -> Result {
-        var value = storedValues[position]
-        storedValues[position] = .null
-        defer { storedValues[position] = value }
+        var value = entries[position].value
+        entries[position].value = .null
+        defer { entries[position].value = value }
         return body(&value)
     }
 
     private mutating func rebuildIndex() {
-        guard storedKeys.count > Self.indexThreshold else {
+        guard entries.count > Self.indexThreshold else {
             index = nil
             return
         }
-        var built = [String: Int](minimumCapacity: storedKeys.count)
-        for position in storedKeys.indices { built[storedKeys[position]] = position }
+        var built = [String: Int](minimumCapacity: entries.count)
+        for position in entries.indices { built[entries[position].key] = position }
         index = built
     }
 
     /// Collapses repeated keys: first position, last value.
     private mutating func removeDuplicates() {
-        let keys = storedKeys
-        let values = storedValues
-        storedKeys = []
-        storedValues = []
+        let original = entries
+        entries = []
         index = nil
-        storedKeys.reserveCapacity(keys.count)
-        storedValues.reserveCapacity(values.count)
-        for position in keys.indices { self[keys[position]] = values[position] }
+        entries.reserveCapacity(original.count)
+        for entry in original { self[entry.key] = entry.value }
     }
 }
 
 extension JSONObject: Equatable {
     package static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
-        lhs.storedKeys == rhs.storedKeys && lhs.storedValues == rhs.storedValues
+        lhs.entries.count == rhs.entries.count
+            && zip(lhs.entries, rhs.entries).allSatisfy { $0.key == $1.key && $0.value == $1.value }
     }
 }
 
@@ -161,21 +154,19 @@ extension JSONObject: Sequence {
 
     /// Walks the members in insertion order.
     package struct Iterator: IteratorProtocol {
-        private let object: JSONObject
-        private var position = 0
+        private var base: IndexingIterator<[Entry]>
 
-        init(_ object: JSONObject) { self.object = object }
+        init(_ entries: [Entry]) { base = entries.makeIterator() }
 
         package mutating func next() -> (key: String, value: JSONValue)? {
-            guard position < object.storedKeys.count else { return nil }
-            defer { position += 1 }
-            return (object.storedKeys[position], object.storedValues[position])
+            guard let entry = base.next() else { return nil }
+            return (entry.key, entry.value)
         }
     }
 
-    package func makeIterator() -> Iterator { Iterator(self) }
+    package func makeIterator() -> Iterator { Iterator(entries) }
 
-    package var underestimatedCount: Int { storedKeys.count }
+    package var underestimatedCount: Int { entries.count }
 }
 
 extension JSONObject: ExpressibleByDictionaryLiteral {

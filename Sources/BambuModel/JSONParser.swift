@@ -55,8 +55,24 @@ struct JSONParser: ~Copyable {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var position = 0
     private var depth = 0
+    /// The duplicate-check fingerprint of the last string parsed, or 0 when it was not computed there.
+    private var lastStringFingerprint: UInt64 = 0
+    /// Short strings seen in this text, by content. Reports repeat the same keys and values (every AMS
+    /// tray has the same 23 keys), so most strings are reused instead of being validated and built again.
+    private var stringCache: [CachedString]
+    /// Fingerprints of the keys of the objects being parsed, innermost last (for the duplicate check).
+    private var fingerprintStack: [UInt64] = []
+    /// The size of the last object / array finished at each depth (capped at 256). Reports repeat shapes
+    /// (every AMS tray has the same keys), so reserving that much usually allocates each container once.
+    private var objectSizeHints: [Int]
+    private var arraySizeHints: [Int]
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    private init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+        objectSizeHints = Array(repeating: 0, count: Self.maximumDepth + 1)
+        arraySizeHints = Array(repeating: 0, count: Self.maximumDepth + 1)
+        stringCache = Array(repeating: CachedString(), count: 512)
+    }
 
     /// Parses a complete JSON text from `bytes`.
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
@@ -74,19 +90,40 @@ struct JSONParser: ~Copyable {
         JSONParseError(offset: position, message: message)
     }
 
-    private var atEnd: Bool { position >= bytes.count }
-
+    @inline(__always)
     private func peek() -> UInt8? { position < bytes.count ? bytes[position] : nil }
 
+    @inline(__always)
     private mutating func skipWhitespace() {
-        while position < bytes.count {
-            switch bytes[position] {
-            case 0x20, 0x09, 0x0A, 0x0D: position += 1
-            default: return
+        var cursor = position
+        defer { position = cursor }
+        while cursor < bytes.count {
+            switch bytes[cursor] {
+            case 0x20:
+                // Pretty-printed input indents with runs of spaces: skip to the first non-space byte of
+                // the next eight (the lowest non-zero byte of `word ^ spaces`).
+                guard bytes.count - cursor >= 8 else {
+                    cursor += 1
+                    continue
+                }
+                let others = word(at: cursor) ^ 0x2020_2020_2020_2020
+                cursor += others == 0 ? 8 : others.trailingZeroBitCount >> 3
+            case 0x09, 0x0A, 0x0D:
+                cursor += 1
+            default:
+                return
             }
         }
     }
 
+    /// The eight bytes at `offset` as a little-endian word; the caller guarantees they are in bounds.
+    @inline(__always)
+    private func word(at offset: Int) -> UInt64 {
+        guard let base = bytes.baseAddress else { return 0 }
+        return UInt64(littleEndian: UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self))
+    }
+
+    @inline(__always)
     private mutating func expect(_ byte: UInt8, _ what: String) throws(JSONParseError) {
         guard position < bytes.count, bytes[position] == byte else { throw error("expected \(what)") }
         position += 1
@@ -128,80 +165,227 @@ struct JSONParser: ~Copyable {
         try enterContainer()
         position += 1  // [
         skipWhitespace()
-        var elements: [JSONValue] = []
         if peek() == UInt8(ascii: "]") {
             position += 1
             depth -= 1
-            return .array(elements)
+            return .array([])
         }
+        var elements: [JSONValue] = []
+        elements.reserveCapacity(max(arraySizeHints[depth], 4))
         while true {
             elements.append(try parseValue())
             skipWhitespace()
             guard let byte = peek() else { throw error("expected ',' or ']'") }
-            position += 1
             if byte == UInt8(ascii: "]") { break }
-            guard byte == UInt8(ascii: ",") else {
-                position -= 1
-                throw error("expected ',' or ']'")
-            }
+            guard byte == UInt8(ascii: ",") else { throw error("expected ',' or ']'") }
+            position += 1
             skipWhitespace()
         }
+        position += 1
+        arraySizeHints[depth] = min(elements.count, 256)
         depth -= 1
-        return .array(elements)
+        return .array(Self.trimmed(elements))
     }
 
     private mutating func parseObject() throws(JSONParseError) -> JSONValue {
         try enterContainer()
         position += 1  // {
         skipWhitespace()
-        var keys: [String] = []
-        var values: [JSONValue] = []
         if peek() == UInt8(ascii: "}") {
             position += 1
             depth -= 1
             return .object(JSONObject())
         }
+        var members: [JSONObject.Entry] = []
+        members.reserveCapacity(max(objectSizeHints[depth], 4))
+        let fingerprintStart = fingerprintStack.count
+        // Duplicate keys are rare but legal. A 256-bit filter of key fingerprints, then the fingerprints
+        // themselves, find candidates without hashing or comparing strings.
+        var seenKeys = KeyFilter()
+        var mayHaveDuplicates = false
         while true {
             guard peek() == UInt8(ascii: "\"") else { throw error("expected a string key") }
-            keys.append(try parseString())
+            let key = try parseString()
+            if !mayHaveDuplicates {
+                let fingerprint = lastStringFingerprint != 0 ? lastStringFingerprint : Self.fingerprint(of: key)
+                if seenKeys.insert(fingerprint) && fingerprintStack[fingerprintStart...].contains(fingerprint)
+                    && members.contains(where: { $0.key == key })
+                {
+                    mayHaveDuplicates = true
+                }
+                fingerprintStack.append(fingerprint)
+            }
             skipWhitespace()
             try expect(UInt8(ascii: ":"), "':'")
             skipWhitespace()
-            values.append(try parseValue())
+            let value = try parseValue()
+            members.append(JSONObject.Entry(key: key, value: value))
             skipWhitespace()
             guard let byte = peek() else { throw error("expected ',' or '}'") }
-            position += 1
             if byte == UInt8(ascii: "}") { break }
-            guard byte == UInt8(ascii: ",") else {
-                position -= 1
-                throw error("expected ',' or '}'")
-            }
+            guard byte == UInt8(ascii: ",") else { throw error("expected ',' or '}'") }
+            position += 1
             skipWhitespace()
         }
+        position += 1
+        objectSizeHints[depth] = min(members.count, 256)
         depth -= 1
-        return .object(JSONObject(parsedKeys: keys, values: values))
+        fingerprintStack.removeSubrange(fingerprintStart...)
+        return .object(JSONObject(parsedEntries: Self.trimmed(members), mayHaveDuplicates: mayHaveDuplicates))
+    }
+
+    /// Drops spare capacity left by a size hint that did not fit, so parsed trees stay proportional to
+    /// their input (a hostile text cannot make thousands of tiny objects each reserve a large buffer).
+    @inline(__always)
+    private static func trimmed<Element>(_ elements: [Element]) -> [Element] {
+        elements.capacity > 2 * elements.count + 8 ? Array(elements[...]) : elements
+    }
+
+    /// A 256-bit Bloom filter over key fingerprints (four words rather than a SIMD vector, which
+    /// would be updated through memory).
+    struct KeyFilter {
+        private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+        /// Adds a fingerprint; returns whether its bit was already set (a possible duplicate).
+        mutating func insert(_ fingerprint: UInt64) -> Bool {
+            let bit: UInt64 = 1 << ((fingerprint >> 56) & 63)
+            let seen: Bool
+            switch fingerprint >> 62 {
+            case 0:
+                seen = words.0 & bit != 0
+                words.0 |= bit
+            case 1:
+                seen = words.1 & bit != 0
+                words.1 |= bit
+            case 2:
+                seen = words.2 & bit != 0
+                words.2 |= bit
+            default:
+                seen = words.3 & bit != 0
+                words.3 |= bit
+            }
+            return seen
+        }
     }
 
     // MARK: Strings
+
+    /// A remembered short string and the bytes it was built from.
+    struct CachedString {
+        var head: UInt64 = 0
+        var tail: UInt64 = 0
+        var count = 0
+        var text = ""
+    }
 
     /// Parses a string starting at its opening quote. Invalid UTF-8 is repaired with U+FFFD.
     private mutating func parseString() throws(JSONParseError) -> String {
         position += 1  // opening quote
         let start = position
-        // Fast path: no escapes, so the bytes between the quotes are the string.
-        while position < bytes.count {
-            let byte = bytes[position]
-            if byte == UInt8(ascii: "\"") {
-                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-                position += 1
-                return text
-            }
-            if byte == UInt8(ascii: "\\") { break }
-            if byte < 0x20 { throw error("control character in string") }
-            position += 1
-        }
+        lastStringFingerprint = 0
+        skipPlainRun()
         guard position < bytes.count else { throw error("unterminated string") }
+        let byte = bytes[position]
+        if byte == UInt8(ascii: "\"") {
+            let text = makeString(start..<position)
+            position += 1
+            return text
+        }
+        if byte < 0x20 { throw error("control character in string") }
         return try parseEscapedString(from: start)
+    }
+
+    /// Moves `position` to the first `"`, `\`, or control byte at or after it, or to the end.
+    @inline(__always)
+    private mutating func skipPlainRun() {
+        var cursor = position
+        defer { position = cursor }
+        while bytes.count - cursor >= 8 {
+            // Bit tricks that flag bytes equal to '"' or '\' or below 0x20. The lowest flag is always a
+            // true match (borrows only propagate upwards), so it gives the exact offset.
+            let chunk = word(at: cursor)
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highBits: UInt64 = 0x8080_8080_8080_8080
+            let quote = chunk ^ (ones &* 0x22)
+            let backslash = chunk ^ (ones &* 0x5C)
+            let flags =
+                ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash | (chunk &- ones &* 0x20) & ~chunk)
+                & highBits
+            if flags != 0 {
+                cursor += flags.trailingZeroBitCount >> 3
+                return
+            }
+            cursor += 8
+        }
+        while cursor < bytes.count {
+            let byte = bytes[cursor]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { return }
+            cursor += 1
+        }
+    }
+
+    /// Builds the string for raw bytes without escapes, reusing a cached one for short ASCII text.
+    @inline(__always)
+    private mutating func makeString(_ range: Range<Int>) -> String {
+        let count = range.count
+        guard count > 0 else { return "" }
+        guard count <= 16 else {
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        }
+        // Two words hold all the bytes of a string of up to 16 bytes, so they identify it exactly.
+        let head: UInt64
+        let tail: UInt64
+        if count >= 8 {
+            head = word(at: range.lowerBound)
+            tail = word(at: range.upperBound - 8)
+        } else {
+            head =
+                bytes.count - range.lowerBound >= 8
+                ? word(at: range.lowerBound) & (1 << (UInt64(count) * 8) - 1)
+                : Self.words(of: UnsafeBufferPointer(rebasing: bytes[range])).head
+            tail = 0
+        }
+        guard (head | tail) & 0x8080_8080_8080_8080 == 0 else {
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        }
+        // ASCII: the raw bytes are the string's UTF-8, so the fingerprint matches `fingerprint(of:)`.
+        let fingerprint = Self.fingerprint(head: head, tail: tail, count: count)
+        lastStringFingerprint = fingerprint
+        let slot = Int(truncatingIfNeeded: fingerprint >> 55)
+        let cached = stringCache[slot]
+        if cached.count == count && cached.head == head && cached.tail == tail { return cached.text }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        stringCache[slot] = CachedString(head: head, tail: tail, count: count, text: text)
+        return text
+    }
+
+    /// The first eight bytes and (for eight or more bytes) the last eight bytes as little-endian words.
+    private static func words(of bytes: UnsafeBufferPointer<UInt8>) -> (head: UInt64, tail: UInt64) {
+        var head: UInt64 = 0
+        var tail: UInt64 = 0
+        for (offset, byte) in bytes.prefix(8).enumerated() { head |= UInt64(byte) << (UInt64(offset) * 8) }
+        if bytes.count >= 8 {
+            for (offset, byte) in bytes.suffix(8).enumerated() { tail |= UInt64(byte) << (UInt64(offset) * 8) }
+        }
+        return (head, tail)
+    }
+
+    /// A 64-bit hash of a string's UTF-8 (length, first and last eight bytes); never 0.
+    ///
+    /// Equal strings always hash equally, which is all the duplicate-key filter needs; unequal keys
+    /// that collide only cost a string comparison.
+    private static func fingerprint(head: UInt64, tail: UInt64, count: Int) -> UInt64 {
+        let mixed = (head &* 0x9E37_79B9_7F4A_7C15) ^ (tail &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(count)
+        return (mixed ^ (mixed >> 29)) &* 0xBF58_476D_1CE4_E5B9 | 1
+    }
+
+    /// The fingerprint of a decoded string (keys with escapes, non-ASCII or longer than 16 bytes).
+    private static func fingerprint(of text: String) -> UInt64 {
+        var text = text
+        return text.withUTF8 { bytes in
+            let words = words(of: bytes)
+            return fingerprint(head: words.head, tail: words.tail, count: bytes.count)
+        }
     }
 
     /// The slow path: copies bytes into a buffer while decoding escapes.

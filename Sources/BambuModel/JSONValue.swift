@@ -97,8 +97,9 @@ extension JSONValue {
 
     /// Parses a decimal number from a string, refusing `nan`, `inf` and hex floats that `Double.init` accepts.
     private static func finiteDouble(_ text: String) -> Double? {
-        guard let first = text.utf8.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+")
-            || first == UInt8(ascii: ".") || (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9"))
+        guard let first = text.utf8.first,
+            first == UInt8(ascii: "-") || first == UInt8(ascii: "+")
+                || first == UInt8(ascii: ".") || (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9"))
         else { return nil }
         guard !text.utf8.contains(UInt8(ascii: "x")), !text.utf8.contains(UInt8(ascii: "X")),
             let value = Double(text), value.isFinite

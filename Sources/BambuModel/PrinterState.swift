@@ -66,7 +66,10 @@ package struct PrinterState: Sendable, Equatable {
         default: sequence = nil
         }
         return CommandAcknowledgement(
-            module: module, command: command, sequenceID: sequence, result: body["result"]?.stringValue,
+            module: module,
+            command: command,
+            sequenceID: sequence,
+            result: body["result"]?.stringValue,
             reason: body["reason"]?.stringValue
         )
     }

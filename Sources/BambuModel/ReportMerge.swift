@@ -13,13 +13,14 @@
 /// 3. A tray (`tray[]`, `vir_slot[]`, `vt_tray`) sent with only `id` (or `id` and `state`) is an
 ///    emptied slot and replaces the stored tray, clearing its filament fields (HA `AMSTray`).
 /// 4. A delta with `ams` but no `vt_tray` leaves `vt_tray` alone (follows from rule 1).
-/// 5. An AMS unit is removed only when `ams.ams_exist_bits` has its bit clear, or when a full
-///    report (`msg` 0) lists `ams.ams` without it.
+/// 5. An AMS unit is removed only when `ams.ams_exist_bits` has its bit clear (ids 0–15), or when a
+///    full report (`msg` 0) lists `ams.ams` without it; a unit the same report lists always stays.
 enum ReportMerge {
     /// Merges `delta` (a `print` body) into `state`.
     static func apply(_ delta: JSONObject, to state: inout JSONObject) {
         if state.isEmpty {
             state = delta
+            state.buildIndexIfLarge()
         } else {
             mergeObject(delta, into: &state)
         }
@@ -29,13 +30,13 @@ enum ReportMerge {
     // MARK: Rules 1–4
 
     private static func mergeObject(_ delta: JSONObject, into stored: inout JSONObject) {
-        for position in 0..<delta.count {
-            let key = delta.storedKeys[position]
-            let value = delta.storedValues[position]
-            if let storedPosition = stored.position(of: key) {
-                stored.modifyValue(at: storedPosition) { existing in merge(value, into: &existing, key: key) }
+        var hint = 0
+        for entry in delta.entries {
+            if let position = stored.position(of: entry.key, hint: hint) {
+                stored.modifyValue(at: position) { existing in merge(entry.value, into: &existing, key: entry.key) }
+                hint = position + 1
             } else {
-                stored.append(key, value)
+                stored.append(entry.key, entry.value)
             }
         }
     }
@@ -103,7 +104,7 @@ enum ReportMerge {
 
     /// A tray holding only `id`, or `id` and `state`: the slot was emptied.
     private static func isEmptiedTray(_ tray: JSONObject) -> Bool {
-        tray.keys.allSatisfy { $0 == "id" || $0 == "state" } && tray["id"] != nil
+        tray.count <= 2 && tray.entries.allSatisfy { $0.key == "id" || $0.key == "state" } && tray["id"] != nil
     }
 
     // MARK: Rule 5
@@ -111,17 +112,19 @@ enum ReportMerge {
     private static func removeVanishedUnits(reportedBy delta: JSONObject, from state: inout JSONObject) {
         guard case .object(let deltaAMS)? = delta["ams"] else { return }
         let existBits = Hex.bits(deltaAMS["ams_exist_bits"])
-        var listedIDs: [Int]?
-        if delta["msg"]?.intValue == 0, let units = deltaAMS["ams"]?.arrayValue {
-            listedIDs = units.compactMap { $0["id"]?.intValue }
-        }
-        guard existBits != nil || listedIDs != nil else { return }
+        let isFull = delta["msg"]?.intValue == 0
+        let listedIDs = deltaAMS["ams"]?.arrayValue?.compactMap { $0["id"]?.intValue }
+        guard existBits != nil || (isFull && listedIDs != nil) else { return }
 
         func isGone(_ unit: JSONValue) -> Bool {
             guard let id = unit["id"]?.intValue else { return false }
-            if let listedIDs, !listedIDs.contains(id) { return true }
-            // One bit per unit id. The A2L's unit 16 keeps its bits at base 24 (§2.12) and AMS HT units
-            // (128+) are not in this mask, so only ids 0–15 are judged by it.
+            if let listedIDs {
+                // A unit this very report describes is present, whatever its bitmask says.
+                if listedIDs.contains(id) { return false }
+                if isFull { return true }
+            }
+            // One bit per unit id. The A2L's unit 16 keeps its bits at another base (§2.12) and AMS HT
+            // units (128+) are not in this mask, so only ids 0–15 are judged by it.
             if let existBits, (0..<16).contains(id), existBits & (1 << UInt64(id)) == 0 { return true }
             return false
         }

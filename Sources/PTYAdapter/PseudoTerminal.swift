@@ -69,8 +69,11 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
         _ = fcntl(master, F_SETFD, FD_CLOEXEC)
         _ = fcntl(slave, F_SETFD, FD_CLOEXEC)
 
-        guard let namePointer = ttyname(slave) else { throw PTYError(operation: "ttyname", errno: errno) }
-        let slavePath = String(cString: namePointer)
+        // ttyname_r, not ttyname: slots start concurrently and ttyname shares one static buffer.
+        var nameBuffer = [CChar](repeating: 0, count: 256)
+        let nameResult = ttyname_r(slave, &nameBuffer, nameBuffer.count)
+        guard nameResult == 0 else { throw PTYError(operation: "ttyname_r", errno: nameResult) }
+        let slavePath = String(decoding: nameBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         self.slavePath = slavePath
 
         if let group {

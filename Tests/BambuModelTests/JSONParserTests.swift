@@ -4,40 +4,43 @@
 import BambuModel
 import Testing
 
+/// The parser accepts exactly RFC 8259 JSON and rejects everything else without trapping.
 @Suite struct JSONParserTests {
-    @Test(arguments: [
-        ("null", JSONValue.null),
-        ("true", .bool(true)),
-        ("false", .bool(false)),
-        ("0", .int(0)),
-        ("-0", .int(0)),
-        ("42", .int(42)),
-        ("-17", .int(-17)),
-        ("9223372036854775807", .int(Int64.max)),
-        ("-9223372036854775808", .int(Int64.min)),
-        ("9223372036854775808", .double(9.223372036854775808e18)),
-        ("-9223372036854775809", .double(-9.223372036854775808e18)),
-        ("123456789012345678901234567890", .double(1.2345678901234568e29)),
-        ("1.5", .double(1.5)),
-        ("-0.0", .double(-0.0)),
-        ("0.0099", .double(0.0099)),
-        ("1e3", .double(1000)),
-        ("1E+3", .double(1000)),
-        ("2.5e-3", .double(0.0025)),
-        ("11.96875", .double(11.96875)),
-        ("30.1", .double(30.1)),
-        ("0.1", .double(0.1)),
-        ("1.7976931348623157e308", .double(Double.greatestFiniteMagnitude)),
-        ("5e-324", .double(Double.leastNonzeroMagnitude)),
-        ("1e400", .double(Double.infinity)),
-        ("1e-400", .double(0)),
-        ("\"\"", .string("")),
-        ("\"PLA\"", .string("PLA")),
-        ("[]", .array([])),
-        ("{}", .object(JSONObject())),
-        ("[1,\"a\",null,true]", [1, "a", nil, true]),
-        ("{\"a\":{\"b\":[1,2]}}", ["a": ["b": [1, 2]]]),
-    ] as [(String, JSONValue)])
+    @Test(
+        arguments: [
+            ("null", JSONValue.null),
+            ("true", .bool(true)),
+            ("false", .bool(false)),
+            ("0", .int(0)),
+            ("-0", .int(0)),
+            ("42", .int(42)),
+            ("-17", .int(-17)),
+            ("9223372036854775807", .int(Int64.max)),
+            ("-9223372036854775808", .int(Int64.min)),
+            ("9223372036854775808", .double(9.223372036854775808e18)),
+            ("-9223372036854775809", .double(-9.223372036854775808e18)),
+            ("123456789012345678901234567890", .double(1.2345678901234568e29)),
+            ("1.5", .double(1.5)),
+            ("-0.0", .double(-0.0)),
+            ("0.0099", .double(0.0099)),
+            ("1e3", .double(1000)),
+            ("1E+3", .double(1000)),
+            ("2.5e-3", .double(0.0025)),
+            ("11.96875", .double(11.96875)),
+            ("30.1", .double(30.1)),
+            ("0.1", .double(0.1)),
+            ("1.7976931348623157e308", .double(Double.greatestFiniteMagnitude)),
+            ("5e-324", .double(Double.leastNonzeroMagnitude)),
+            ("1e400", .double(Double.infinity)),
+            ("1e-400", .double(0)),
+            ("\"\"", .string("")),
+            ("\"PLA\"", .string("PLA")),
+            ("[]", .array([])),
+            ("{}", .object(JSONObject())),
+            ("[1,\"a\",null,true]", [1, "a", nil, true]),
+            ("{\"a\":{\"b\":[1,2]}}", ["a": ["b": [1, 2]]]),
+        ] as [(String, JSONValue)]
+    )
     func parsesValue(text: String, expected: JSONValue) throws {
         #expect(try JSONValue(parsing: text) == expected)
     }
@@ -47,7 +50,10 @@ import Testing
         #expect(try JSONValue(parsing: "215.0") == .double(215))
         #expect(try JSONValue(parsing: "2e2") == .double(200))
         let negativeZero = try JSONValue(parsing: "-0.0")
-        guard case .double(let value) = negativeZero else { Issue.record("not a double"); return }
+        guard case .double(let value) = negativeZero else {
+            Issue.record("not a double")
+            return
+        }
         #expect(value.sign == .minus)
     }
 
@@ -76,12 +82,44 @@ import Testing
         #expect(small.objectValue?.keys == ["a", "b"])
         #expect(small["a"] == 3)
 
-        let keys = (0..<20).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
-        let large = try JSONValue(parsing: "{\(keys),\"k3\":99}")
-        #expect(large.objectValue?.count == 20)
-        #expect(large.objectValue?.keys[3] == "k3")
-        #expect(large["k3"] == 99)
-        #expect(large["k19"] == 19)
+        let keys = (0..<300).map { "\"key_number_\($0)\":\($0)" }.joined(separator: ",")
+        let large = try JSONValue(parsing: "{\(keys),\"key_number_3\":-3}")
+        #expect(large.objectValue?.count == 300)
+        #expect(large.objectValue?.keys[3] == "key_number_3")
+        #expect(large["key_number_3"] == -3)
+        #expect(large["key_number_299"] == 299)
+        let distinct = try JSONValue(parsing: "{\(keys)}")
+        #expect(distinct.objectValue?.count == 300)
+    }
+
+    @Test(arguments: [
+        (#"{"a":1,"\u0061":2}"#, "a"),
+        (#"{"é":1,"\u00e9":2}"#, "é"),
+        (#"{"a_rather_long_key_name":1,"a_rather_long_key_nam\u0065":2}"#, "a_rather_long_key_name"),
+        (#"{"x\ud83d\ude00":1,"x😀":2}"#, "x😀"),
+    ])
+    func repeatedKeyIsFoundWhateverItsSpelling(text: String, key: String) throws {
+        let value = try JSONValue(parsing: text)
+        #expect(value.objectValue?.keys == [key])
+        #expect(value[key] == 2)
+    }
+
+    @Test func keysRepairedToTheSameTextAreOneKey() throws {
+        let bytes: [UInt8] = Array(#"{""#.utf8) + [0xFF] + Array(#"":1,""#.utf8) + [0xFE] + Array(#"":2}"#.utf8)
+        let value = try JSONValue(parsing: bytes)
+        #expect(value.objectValue?.keys == ["\u{FFFD}"])
+        #expect(value["\u{FFFD}"] == 2)
+    }
+
+    @Test func repeatedShortValuesAreSharedCorrectly() throws {
+        // Exercises the parser's short-string reuse with values that differ only in their last bytes.
+        let text = #"[["PLA","PLB","PLA"],["0123456789abcdef","0123456789abcdeF","0123456789abcdef"],["a","a"]]"#
+        let value = try JSONValue(parsing: text)
+        #expect(
+            value == [
+                ["PLA", "PLB", "PLA"], ["0123456789abcdef", "0123456789abcdeF", "0123456789abcdef"], ["a", "a"],
+            ]
+        )
     }
 
     @Test(arguments: [

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// `bambu-serial sim`: simulated printers behind a real mosquitto broker with TLS.
+
+import ArgumentParser
+import BambuModel
+import BambuSimulator
+import Foundation
+import Logging
+import MQTTAdapter
+import UnixSignals
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starts simulated printers.
+///
+/// Exists so users can try hosts and the bridge without hardware, and so the tests can run
+/// everything: a real mosquitto broker (TLS listener per printer, its certificate naming the
+/// serial, user `bblp` with the printer's access code), one simulated printer per model, and a
+/// `bambu-serial.toml` for `bambu-serial run`.
+struct SimCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sim",
+        abstract: "Run simulated printers (a local mosquitto broker with TLS) and write a matching configuration.",
+        discussion: """
+            Prints a line starting with "ready" when every printer accepts connections, then one line
+            per request a printer receives ("request <printer> <json>"). Commands on standard input:
+              hms <printer> <XXXX_XXXX_XXXX_XXXX>   raise an HMS entry       clear-hms <printer>
+              set <printer> <key>=<value>           set a report field       lock <printer> / unlock <printer>
+              start <printer> <file> [layers] [seconds]   a job started on the printer's screen
+              pause|resume|stop|finish <printer>    act on the printer's screen   fail <printer> [error]
+              broker stop|start|restart             stop or start the broker      quit
+            """)
+
+    @Option(name: .long, help: "Comma-separated models (see `bambu-serial models`).")
+    var models: String = "x1c,p1s,h2d"
+
+    @Option(name: .long, help: "Working directory (default: a new directory under /tmp).")
+    var dir: String?
+
+    @Option(name: .long, help: "Seconds between periodic reports.")
+    var interval: Double = 1
+
+    @Option(name: .long, help: "Simulated seconds per real second (makes heaters and jobs faster).")
+    var speed: Double = 1
+
+    func validate() throws {
+        for name in models.split(separator: ",") where PrinterModel(configName: String(name)) == nil {
+            throw ValidationError("unknown model '\(name)'; see `bambu-serial models`")
+        }
+        guard interval > 0, speed > 0 else { throw ValidationError("--interval and --speed must be positive") }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        var logger = Logger(label: "bambu-serial-sim")
+        logger.logLevel = .notice
+        let directory = try dir ?? Self.temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let runner = try SimulatorRunner(
+            directory: directory, models: models.split(separator: ",").compactMap { PrinterModel(configName: String($0)) },
+            interval: interval, speed: speed, logger: logger)
+        do {
+            try await runner.run()
+        } catch let error as SimulatorError {
+            printError("bambu-serial sim: \(error.description)")
+            throw ExitCode(1)
+        }
+    }
+
+    private static func temporaryDirectory() throws -> String {
+        var template = Array("/tmp/bambu-sim-XXXXXX".utf8CString)
+        guard let result = mkdtemp(&template) else { throw SimulatorError("cannot create a directory under /tmp") }
+        return String(cString: result)
+    }
+}

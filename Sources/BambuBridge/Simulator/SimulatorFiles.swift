@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Everything the simulator writes: test CA, per-printer certificates, broker config, bridge config.
+
+import BambuModel
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One simulated printer as the files describe it.
+struct SimulatedPrinterIdentity: Sendable {
+    var name: String
+    var model: PrinterModel
+    var serial: String
+    var accessCode: String
+    var port: Int
+}
+
+/// Writes the simulator's working directory.
+///
+/// Exists so a simulated printer looks like a real one to the bridge: its own TLS listener whose
+/// certificate names its serial (signed by a test CA the bridge trusts with `tls = "ca"`), user
+/// `bblp` with its own access code, and a ready-to-use `bambu-serial.toml`.
+struct SimulatorFiles {
+    let directory: String
+
+    var caPath: String { directory + "/ca.pem" }
+    var configPath: String { directory + "/bambu-serial.toml" }
+    var brokerConfigPath: String { directory + "/mosquitto.conf" }
+    var brokerLogPath: String { directory + "/mosquitto.log" }
+    var brokerPIDPath: String { directory + "/mosquitto.pid" }
+    var deviceDirectory: String { directory + "/dev" }
+    var stateDirectory: String { directory + "/state" }
+
+    /// Creates the CA and one certificate per printer (CN = serial) with the `openssl` tool.
+    func writeCertificates(for printers: [SimulatedPrinterIdentity]) throws {
+        try FileManager.default.createDirectory(atPath: directory + "/tls", withIntermediateDirectories: true)
+        let caKey = directory + "/tls/ca.key"
+        try run("/usr/bin/openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", caKey])
+        try run(
+            "/usr/bin/openssl",
+            ["req", "-x509", "-new", "-key", caKey, "-sha256", "-days", "3650", "-subj", "/CN=bambu-serial simulator CA",
+             "-out", caPath])
+        for printer in printers {
+            let key = directory + "/tls/\(printer.serial).key"
+            let request = directory + "/tls/\(printer.serial).csr"
+            let extensions = directory + "/tls/\(printer.serial).ext"
+            try "subjectAltName=IP:127.0.0.1,DNS:\(printer.serial)\nbasicConstraints=CA:FALSE\n"
+                .write(toFile: extensions, atomically: true, encoding: .utf8)
+            try run("/usr/bin/openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key])
+            try run("/usr/bin/openssl", ["req", "-new", "-key", key, "-subj", "/CN=\(printer.serial)", "-out", request])
+            try run(
+                "/usr/bin/openssl",
+                ["x509", "-req", "-in", request, "-CA", caPath, "-CAkey", caKey, "-CAcreateserial", "-days", "3650",
+                 "-sha256", "-extfile", extensions, "-out", directory + "/tls/\(printer.serial).pem"])
+        }
+    }
+
+    /// Writes one password file per listener and the broker configuration.
+    func writeBrokerConfiguration(
+        for printers: [SimulatedPrinterIdentity], internalPort: Int, internalPassword: String
+    ) throws {
+        var lines = [
+            "# Written by bambu-serial sim: one TLS listener per simulated printer, like the real printers' brokers.",
+            "per_listener_settings true", "persistence false", "log_dest stdout",
+            "log_type error", "log_type warning", "log_type notice",
+            "max_inflight_messages 1000", "max_queued_messages 10000",
+        ]
+        if getuid() == 0 { lines.append("user root") }
+        for printer in printers {
+            let passwords = directory + "/tls/\(printer.name).passwd"
+            try password(file: passwords, user: "bblp", password: printer.accessCode)
+            lines += [
+                "", "# \(printer.name) (\(printer.model.productName), \(printer.serial))",
+                "listener \(printer.port) 127.0.0.1", "allow_anonymous false", "password_file \(passwords)",
+                "certfile \(directory)/tls/\(printer.serial).pem", "keyfile \(directory)/tls/\(printer.serial).key",
+                "tls_version tlsv1.2",
+            ]
+        }
+        let internalPasswords = directory + "/tls/simulator.passwd"
+        try password(file: internalPasswords, user: "simulator", password: internalPassword)
+        lines += [
+            "", "# the simulated printers' own connection", "listener \(internalPort) 127.0.0.1",
+            "allow_anonymous false", "password_file \(internalPasswords)",
+        ]
+        try (lines.joined(separator: "\n") + "\n").write(toFile: brokerConfigPath, atomically: true, encoding: .utf8)
+    }
+
+    /// Writes the bridge configuration (mode 0600: it holds access codes).
+    func writeBridgeConfiguration(for printers: [SimulatedPrinterIdentity], group: String) throws {
+        var text = """
+            # Written by `bambu-serial sim`: the simulated printers, ready for `bambu-serial run --config \(configPath)`.
+            [bridge]
+            device_dir = "\(deviceDirectory)"
+            group = "\(group)"
+            mode = "0660"
+            state_dir = "\(stateDirectory)"
+
+            """
+        for printer in printers {
+            text += """
+
+                [[printer]]
+                name = "\(printer.name)"
+                host = "127.0.0.1"
+                serial = "\(printer.serial)"
+                access_code = "\(printer.accessCode)"
+                mqtt_port = \(printer.port)
+                tls = "ca"
+                ca_file = "\(caPath)"
+
+                """
+        }
+        try FileManager.default.createDirectory(atPath: deviceDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: configPath, contents: nil, attributes: [.posixPermissions: 0o600])
+        try text.write(toFile: configPath, atomically: false, encoding: .utf8)
+        chmod(configPath, 0o600)
+    }
+
+    private func password(file: String, user: String, password: String) throws {
+        try? FileManager.default.removeItem(atPath: file)
+        try run("/usr/bin/mosquitto_passwd", ["-c", "-b", file, user, password])
+        chmod(file, 0o600)
+    }
+
+    /// Runs a tool and fails with its output when it fails.
+    private func run(_ tool: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        do {
+            try process.run()
+        } catch {
+            throw SimulatorError("cannot run \(tool): \(error.localizedDescription) (install openssl and mosquitto)")
+        }
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw SimulatorError("\(tool) \(arguments.first ?? "") failed: \(text)")
+        }
+    }
+}
+
+/// A failure that stops the simulator, with a message for the user.
+struct SimulatorError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Free TCP ports on loopback, found by binding port 0.
+enum FreePorts {
+    static func take(_ count: Int) throws -> [Int] {
+        var sockets: [Int32] = []
+        defer { for socket in sockets { close(socket) } }
+        var ports: [Int] = []
+        for _ in 0..<count {
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard descriptor >= 0 else { throw SimulatorError("socket failed") }
+            sockets.append(descriptor)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = 0
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+            }
+            guard bound == 0 else { throw SimulatorError("bind failed") }
+            _ = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+            }
+            ports.append(Int(UInt16(bigEndian: address.sin_port)))
+        }
+        return ports
+    }
+
+    /// Whether something accepts TCP connections on 127.0.0.1:`port`.
+    static func accepts(_ port: Int) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        return result == 0
+    }
+}

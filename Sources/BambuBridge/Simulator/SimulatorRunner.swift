@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// The simulator's processes and loops: broker, MQTT connection, report ticker, console.
+
+import BambuModel
+import BambuSimulator
+import Foundation
+import Logging
+import MQTTAdapter
+import Synchronization
+import UnixSignals
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs the broker and the simulated printers until SIGTERM, SIGINT or `quit`.
+///
+/// Exists to keep the pure `SimulatedPrinter` free of processes and sockets: this type starts
+/// mosquitto, connects the printers to it over the broker's internal listener, publishes each
+/// printer's reports and answers its requests.
+final class SimulatorRunner: Sendable {
+    private let files: SimulatorFiles
+    private let identities: [SimulatedPrinterIdentity]
+    private let internalPort: Int
+    private let internalPassword: String
+    private let interval: Double
+    private let speed: Double
+    private let logger: Logger
+    private let broker = Mutex<Process?>(nil)
+    private let printers: Mutex<[String: SimulatedPrinter]>
+    private let output = Mutex(())
+
+    init(directory: String, models: [PrinterModel], interval: Double, speed: Double, logger: Logger) throws {
+        files = SimulatorFiles(directory: directory)
+        self.interval = interval
+        self.speed = speed
+        self.logger = logger
+        let ports = try FreePorts.take(models.count + 1)
+        internalPort = ports[models.count]
+        internalPassword = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        var identities: [SimulatedPrinterIdentity] = []
+        var seen: [String: Int] = [:]
+        for (index, model) in models.enumerated() {
+            let count = seen[model.configName, default: 0] + 1
+            seen[model.configName] = count
+            let name = count == 1 ? model.configName : "\(model.configName)-\(count)"
+            let number = String(index + 1)
+            let serial = (model.serialPrefixes.first ?? "00M") + "00A" + String(repeating: "0", count: 9 - number.count)
+                + number
+            let code = String(format: "%08d", Int.random(in: 0...99_999_999))
+            identities.append(
+                SimulatedPrinterIdentity(name: name, model: model, serial: serial, accessCode: code, port: ports[index]))
+        }
+        self.identities = identities
+        printers = Mutex(
+            Dictionary(
+                uniqueKeysWithValues: identities.map {
+                    ($0.serial, SimulatedPrinter(name: $0.name, model: $0.model, serial: $0.serial))
+                }))
+    }
+
+    func run() async throws {
+        try files.writeCertificates(for: identities)
+        try files.writeBrokerConfiguration(for: identities, internalPort: internalPort, internalPassword: internalPassword)
+        try startBroker()
+        defer { stopBroker() }
+        try await waitForBroker()
+
+        var schedule = RetrySchedule()
+        schedule.initial = .milliseconds(200)
+        schedule.maximum = .seconds(1)
+        let client = try MQTTClient(
+            endpoint: MQTTEndpoint(
+                host: "127.0.0.1", port: internalPort, username: "simulator", password: internalPassword,
+                clientID: "bambu-serial-sim-\(getpid())", security: .plain, subscriptions: ["device/+/request"]),
+            schedule: schedule, logger: logger)
+        client.start()
+        try files.writeBridgeConfiguration(for: identities, group: Self.primaryGroupName())
+
+        let clock = ContinuousClock()
+        let start = clock.now
+        let simulatedNow: @Sendable () -> Duration = { [speed] in (clock.now - start) * speed }
+        let (console, consoleContinuation) = AsyncStream<String>.makeStream()
+        Self.readStandardInput(into: consoleContinuation)
+
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [self] in
+                var ready = false
+                for await event in client.events {
+                    switch event {
+                    case .connected:
+                        if !ready {
+                            ready = true
+                            announceReady()
+                        }
+                    case .message(let topic, let payload):
+                        handleRequest(topic: topic, payload: payload, at: simulatedNow(), client: client)
+                    case .connecting, .disconnected:
+                        break
+                    }
+                }
+            }
+            group.addTask { [self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(interval))
+                    publishPeriodicReports(at: simulatedNow(), client: client)
+                }
+            }
+            group.addTask { [self] in
+                for await line in console {
+                    if line.trimmingCharacters(in: .whitespaces) == "quit" { break }
+                    handleConsole(line, at: simulatedNow(), client: client)
+                }
+            }
+            group.addTask {
+                for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) { break }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        await client.stop()
+        say("stopped")
+    }
+
+    // MARK: - Printers
+
+    private func handleRequest(topic: String, payload: [UInt8], at now: Duration, client: MQTTClient) {
+        let parts = topic.split(separator: "/")
+        guard parts.count == 3, parts[0] == "device", parts[2] == "request" else { return }
+        let serial = String(parts[1])
+        let text = String(decoding: payload, as: UTF8.self)
+        let replies: [JSONValue]? = printers.withLock { printers in
+            guard var printer = printers[serial] else { return nil }
+            let request = (try? JSONValue(parsing: payload)) ?? .null
+            printer.advance(to: now)
+            let replies = printer.handle(request: request, at: now)
+            printers[serial] = printer
+            return replies
+        }
+        guard let replies else { return }
+        say("request \(name(of: serial)) \(text)")
+        for reply in replies { client.publish(topic: "device/\(serial)/report", payload: reply.serializedBytes, qos: 0) }
+    }
+
+    private func publishPeriodicReports(at now: Duration, client: MQTTClient) {
+        let reports: [(String, JSONValue)] = printers.withLock { printers in
+            var reports: [(String, JSONValue)] = []
+            for serial in printers.keys.sorted() {
+                guard var printer = printers[serial] else { continue }
+                printer.advance(to: now)
+                reports.append((serial, printer.periodicReport()))
+                printers[serial] = printer
+            }
+            return reports
+        }
+        for (serial, report) in reports {
+            client.publish(topic: "device/\(serial)/report", payload: report.serializedBytes, qos: 0)
+        }
+    }
+
+    private func name(of serial: String) -> String {
+        identities.first { $0.serial == serial }?.name ?? serial
+    }
+
+    // MARK: - Console
+
+    private func handleConsole(_ line: String, at now: Duration, client: MQTTClient) {
+        let words = line.split(separator: " ").map(String.init)
+        guard let verb = words.first else { return }
+        if verb == "broker" {
+            switch words.dropFirst().first {
+            case "stop": stopBroker()
+            case "start": startBrokerReporting()
+            case "restart":
+                stopBroker()
+                startBrokerReporting()
+            default: say("error usage: broker stop|start|restart")
+            }
+            return
+        }
+        guard words.count >= 2, let identity = identities.first(where: { $0.name == words[1] }) else {
+            say("error unknown command or printer: \(line)")
+            return
+        }
+        let control: SimulatorControl
+        switch verb {
+        case "hms":
+            guard words.count >= 3, let (attribute, code) = Self.parseHMS(words[2]) else {
+                say("error usage: hms <printer> XXXX_XXXX_XXXX_XXXX")
+                return
+            }
+            control = .injectHMS(attribute: attribute, code: code)
+        case "clear-hms": control = .clearHMS
+        case "set":
+            guard words.count >= 3, let equals = words[2].firstIndex(of: "=") else {
+                say("error usage: set <printer> <key>=<value>")
+                return
+            }
+            let key = String(words[2][..<equals])
+            let raw = String(words[2][words[2].index(after: equals)...])
+            control = .set(key: key, value: (try? JSONValue(parsing: raw)) ?? .string(raw))
+        case "start":
+            let file = words.count >= 3 ? words[2] : "Benchy.gcode.3mf"
+            let layers = words.count >= 4 ? Int(words[3]) ?? 50 : 50
+            let seconds = words.count >= 5 ? Int(words[4]) ?? 120 : 120
+            control = .startJob(file: file, layers: layers, duration: .seconds(seconds))
+        case "pause": control = .pause
+        case "resume": control = .resume
+        case "stop": control = .stop
+        case "finish": control = .finish
+        case "fail": control = .fail(printError: words.count >= 3 ? Int(words[2]) ?? 50_348_044 : 50_348_044)
+        case "lock": control = .requireSignedCommands(true)
+        case "unlock": control = .requireSignedCommands(false)
+        default:
+            say("error unknown command: \(verb)")
+            return
+        }
+        let messages: [JSONValue] = printers.withLock { printers in
+            guard var printer = printers[identity.serial] else { return [] }
+            printer.advance(to: now)
+            let messages = printer.apply(control, at: now)
+            printers[identity.serial] = printer
+            return messages
+        }
+        for message in messages {
+            client.publish(topic: "device/\(identity.serial)/report", payload: message.serializedBytes, qos: 0)
+        }
+        say("ok \(verb) \(identity.name)")
+    }
+
+    /// `0300_0100_0001_0007` → (attr 0x03000100, code 0x00010007).
+    static func parseHMS(_ text: String) -> (UInt32, UInt32)? {
+        let groups = text.split(separator: "_")
+        guard groups.count == 4, let values = Optional(groups.compactMap { UInt32($0, radix: 16) }), values.count == 4
+        else { return nil }
+        return ((values[0] << 16) | values[1], (values[2] << 16) | values[3])
+    }
+
+    // MARK: - Broker
+
+    private func startBroker() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/mosquitto")
+        process.arguments = ["-c", files.brokerConfigPath]
+        _ = FileManager.default.createFile(atPath: files.brokerLogPath, contents: nil)
+        let log = FileHandle(forWritingAtPath: files.brokerLogPath)
+        log?.seekToEndOfFile()
+        process.standardOutput = log
+        process.standardError = log
+        do {
+            try process.run()
+        } catch {
+            throw SimulatorError("cannot start /usr/sbin/mosquitto: \(error.localizedDescription) (apt-get install mosquitto)")
+        }
+        try? "\(process.processIdentifier)\n".write(toFile: files.brokerPIDPath, atomically: true, encoding: .utf8)
+        broker.withLock { $0 = process }
+    }
+
+    private func startBrokerReporting() {
+        do {
+            try startBroker()
+            say("ok broker started")
+        } catch {
+            say("error \(error)")
+        }
+    }
+
+    private func stopBroker() {
+        guard let process = broker.withLock({ state -> Process? in
+            defer { state = nil }
+            return state
+        }) else { return }
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        say("ok broker stopped")
+    }
+
+    private func waitForBroker() async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(10)
+        let ports = identities.map(\.port) + [internalPort]
+        while clock.now < deadline {
+            if ports.allSatisfy(FreePorts.accepts) { return }
+            if let process = broker.withLock({ $0 }), !process.isRunning {
+                let log = (try? String(contentsOfFile: files.brokerLogPath, encoding: .utf8)) ?? ""
+                throw SimulatorError("mosquitto exited: \(log)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw SimulatorError("mosquitto did not listen within 10 s; see \(files.brokerLogPath)")
+    }
+
+    // MARK: - Output
+
+    private func announceReady() {
+        for identity in identities {
+            say(
+                "printer \(identity.name) model=\(identity.model.configName) serial=\(identity.serial) "
+                    + "mqtt=127.0.0.1:\(identity.port)")
+        }
+        say("ready config=\(files.configPath) dir=\(files.directory) printers=\(identities.map(\.name).joined(separator: ","))")
+    }
+
+    /// Writes one line to standard output at once (tests and `make demo` read it).
+    private func say(_ line: String) {
+        output.withLock { _ in
+            var bytes = Array((line + "\n").utf8)
+            while !bytes.isEmpty {
+                let written = bytes.withUnsafeBytes { Glibc.write(1, $0.baseAddress, $0.count) }
+                guard written > 0 else { return }
+                bytes.removeFirst(written)
+            }
+        }
+    }
+
+    private static func readStandardInput(into continuation: AsyncStream<String>.Continuation) {
+        let thread = Thread {
+            while let line = readLine(strippingNewline: true) { continuation.yield(line) }
+            // Standard input closed: keep running until a signal (make demo runs us in the background).
+        }
+        thread.name = "sim-console"
+        thread.start()
+    }
+
+    private static func primaryGroupName() -> String {
+        guard let entry = getgrgid(getgid()) else { return "root" }
+        return String(cString: entry.pointee.gr_name)
+    }
+}

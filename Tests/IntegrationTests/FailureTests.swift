@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Wrong access code, wrong certificate, broker restart, an unreachable printer.
+
+import BridgeTestSupport
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite(.serialized, .timeLimit(.minutes(3))) struct FailureTests {
+    /// Only the `[[printer]]` block of `name`, with `edit` applied, under the generated `[bridge]`.
+    private func config(_ harness: SimulatorHarness, keep name: String, edit: (String) -> String = { $0 }) -> String {
+        let blocks = harness.configText.components(separatedBy: "\n[[printer]]\n")
+        let bridge = blocks[0]
+        let printer = blocks.dropFirst().first { $0.contains("name = \"\(name)\"") } ?? ""
+        return bridge + "\n[[printer]]\n" + edit(printer)
+    }
+
+    @Test func wrongAccessCodeIsAnErrorWithoutBusyLoop() async throws {
+        let harness = try await SimulatorHarness(models: "x1c")
+        let path = try harness.writeConfig(
+            config(harness, keep: "x1c") { block in
+                block.replacingOccurrences(
+                    of: #"access_code = "\d{8}""#, with: #"access_code = "99999999""#, options: .regularExpression)
+            })
+        let (daemon, _) = try await harness.startDaemon(config: path)
+        let client = try SerialClient(path: harness.port("x1c"))
+        try client.write("M400\n")
+        let lines = await client.readLines(timeout: .seconds(5)) { $0.contains { $0.contains("x1c: error") } }
+        #expect(
+            lines.contains {
+                $0.hasPrefix("//action:notification x1c: error (the printer refused the access code (MQTT CONNACK 5))")
+            })
+        // No busy loop: the daemon's CPU over 10 s stays under 2 %.
+        let before = daemon.cpuTime
+        try await Task.sleep(for: .seconds(10))
+        let used = daemon.cpuTime - before
+        #expect(used < .milliseconds(200), "daemon used \(used) of CPU in 10 s")
+        #expect(daemon.errorOutput.contains { $0.contains("printer link state changed") && $0.contains("error") })
+        #expect(!daemon.errorOutput.joined().contains("99999999"))
+        client.close()
+        await daemon.terminate()
+        await harness.stop()
+    }
+
+    @Test func certificateNotNamingTheSerialIsAnError() async throws {
+        let harness = try await SimulatorHarness(models: "x1c")
+        let path = try harness.writeConfig(
+            config(harness, keep: "x1c") { $0.replacingOccurrences(of: "00M00A000000001", with: "00M00A000000099") })
+        let (daemon, _) = try await harness.startDaemon(config: path)
+        let client = try SerialClient(path: harness.port("x1c"))
+        try client.write("M400\n")
+        let lines = await client.readLines(timeout: .seconds(8)) { $0.contains { $0.contains("x1c: error") } }
+        #expect(
+            lines.contains {
+                $0.contains("x1c: error (certificate names '00M00A000000001', not the printer serial '00M00A000000099')")
+            })
+        client.close()
+        await daemon.terminate()
+        await harness.stop()
+    }
+
+    @Test func brokerRestartReconnectsOnTheSamePort() async throws {
+        let harness = try await SimulatorHarness(models: "x1c")
+        let (daemon, _) = try await harness.startDaemon()
+        let client = try SerialClient(path: harness.port("x1c"))
+        for _ in 0..<100 {
+            if (try await client.command("M105").last ?? "").contains("T:0.0 /0.0") == false { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let pid = try #require(
+            Int32(
+                (try String(contentsOfFile: harness.directory + "/mosquitto.pid", encoding: .utf8))
+                    .trimmingCharacters(in: .whitespacesAndNewlines)))
+        kill(pid, SIGKILL)
+        let lost = await client.readLines(timeout: .seconds(10)) { $0.contains { $0.contains("x1c: reconnecting") } }
+        #expect(lost.contains { $0.hasPrefix("//action:notification x1c: reconnecting (") })
+        harness.simulator.send("broker start")
+        let restarted = ContinuousClock.now
+        let back = await client.readLines(timeout: .seconds(10)) { $0.contains("//action:notification x1c: connected") }
+        #expect(back.contains("//action:notification x1c: connected"))
+        #expect(ContinuousClock.now - restarted < .seconds(5))
+        // Same port, same open file: the host keeps talking.
+        #expect(try await client.command("M105").last?.hasPrefix("ok T:") == true)
+        client.close()
+        await daemon.terminate()
+        await harness.stop()
+    }
+
+    @Test func unreachablePrinterDoesNotTouchTheOther() async throws {
+        let harness = try await SimulatorHarness(models: "x1c")
+        let closedPort = try ClosedPort.find()
+        let ghost = """
+
+            [[printer]]
+            name = "ghost"
+            host = "127.0.0.1"
+            serial = "01P00A000000777"
+            access_code = "12345678"
+            mqtt_port = \(closedPort)
+            tls = "insecure"
+            """
+        let path = try harness.writeConfig(harness.configText + ghost)
+        let (daemon, _) = try await harness.startDaemon(config: path)
+        let client = try SerialClient(path: harness.port("x1c"))
+        var reply = ""
+        for _ in 0..<100 {
+            reply = try await client.command("M105").last ?? ""
+            if !reply.contains("T:0.0 /0.0") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(!reply.contains("T:0.0 /0.0"))
+        #expect(try await client.command("M104 S200") == ["ok"])
+        #expect(
+            await harness.waitForRequest(
+                "x1c", #"{"print":{"sequence_id":"3","command":"gcode_line","param":"M104 S200\n"}}"#))
+        let other = try SerialClient(path: harness.port("ghost"))
+        let refused = try await other.command("M104 S200")
+        #expect(refused.first?.hasPrefix("echo:ghost is not connected to the printer (") == true)
+        other.close()
+        client.close()
+        await daemon.terminate()
+        await harness.stop()
+    }
+}
+
+/// A loopback port nothing listens on.
+enum ClosedPort {
+    static func find() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+        }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}

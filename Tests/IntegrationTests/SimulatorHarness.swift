@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Starts `bambu-serial sim` and `bambu-serial run` for a test and cleans up after it.
+
+import BridgeTestSupport
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The simulator and the daemon, both real processes, talking over a real mosquitto with TLS.
+final class SimulatorHarness: Sendable {
+    let directory: String
+    let simulator: ChildProcess
+    let configPath: String
+
+    /// Starts the simulator with `models` and waits for its `ready` line.
+    init(models: String = "x1c,h2d") async throws {
+        directory = try Self.makeDirectory()
+        simulator = try ChildProcess(["sim", "--models", models, "--dir", directory])
+        guard await simulator.waitForLine(timeout: .seconds(30), { $0.hasPrefix("ready ") }) != nil else {
+            throw HarnessError("simulator not ready: \(simulator.output) \(simulator.errorOutput)")
+        }
+        configPath = directory + "/bambu-serial.toml"
+    }
+
+    /// The generated configuration text.
+    var configText: String { (try? String(contentsOfFile: configPath, encoding: .utf8)) ?? "" }
+
+    /// Writes a configuration (mode 0600) and returns its path.
+    func writeConfig(_ text: String, name: String = "test.toml") throws -> String {
+        let path = directory + "/" + name
+        _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+        chmod(path, 0o600)
+        return path
+    }
+
+    /// Starts the daemon on `config` with a notify socket; waits for READY=1.
+    func startDaemon(config: String? = nil) async throws -> (ChildProcess, NotifySocket) {
+        let notify = try NotifySocket(directory: directory)
+        let daemon = try ChildProcess(
+            ["run", "--config", config ?? configPath, "--log-level", "debug"], environment: ["NOTIFY_SOCKET": notify.path])
+        guard await Wait.until(timeout: .seconds(20), { notify.received.contains { $0.contains("READY=1") } }) else {
+            throw HarnessError("daemon not ready: \(daemon.errorOutput.suffix(20))")
+        }
+        return (daemon, notify)
+    }
+
+    /// The path of a printer's port.
+    func port(_ name: String) -> String { directory + "/dev/" + name }
+
+    /// Requests the simulator printed for a printer, as JSON text.
+    func requests(for name: String) -> [String] {
+        simulator.output.compactMap { line in
+            let prefix = "request \(name) "
+            return line.hasPrefix(prefix) ? String(line.dropFirst(prefix.count)) : nil
+        }
+    }
+
+    /// Waits until the simulator received `payload` for `name`.
+    func waitForRequest(_ name: String, _ payload: String, timeout: Duration = .seconds(10)) async -> Bool {
+        await Wait.until(timeout: timeout) { self.requests(for: name).contains(payload) }
+    }
+
+    /// Stops the simulator and removes the directory.
+    func stop() async {
+        await simulator.terminate()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private static func makeDirectory() throws -> String {
+        var template = Array("/tmp/bambu-it-XXXXXX".utf8CString)
+        guard let result = mkdtemp(&template) else { throw HarnessError("mkdtemp failed") }
+        return String(cString: result)
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension SerialClient {
+    /// Sends a line and returns the reply lines up to and including the `ok`, without the
+    /// `//` notices that may arrive in between (link state changes).
+    func command(_ line: String, timeout: Duration = .seconds(5)) async throws -> [String] {
+        try write(line + "\n")
+        let lines = await readLines(timeout: timeout) { $0.last?.hasPrefix("ok") == true }
+        return lines.filter { !$0.hasPrefix("//") }
+    }
+}
