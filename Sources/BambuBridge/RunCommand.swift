@@ -131,7 +131,8 @@ extension SlotFactories {
                 host: printer.host, port: printer.mqttPort, serial: printer.serial,
                 accessCode: printer.accessCode.value, security: security)
             let isPinned = printer.tls == .pinned
-            return try MQTTPrinterLink(settings: settings, logger: logger) { fingerprint in
+            let pinHint = isPinned ? "; if the printer was replaced or reset, delete \(pins.path(forSerial: printer.serial))" : ""
+            return try MQTTPrinterLink(settings: settings, logger: logger, certificateChangedHint: pinHint) { fingerprint in
                 guard isPinned, pins.pin(forSerial: printer.serial) == nil else { return }
                 do {
                     try pins.store(fingerprint, forSerial: printer.serial)

@@ -277,7 +277,12 @@ package struct SimulatedPrinter: Sendable {
         case ("command", _), ("msg", _), ("sequence_id", _):
             break  // the envelope is the simulator's own
         default:
-            overrides[key] = value == .null ? nil : value
+            // Not a ternary: `nil` there would become `JSONValue.null` (JSONValue is nil-literal convertible).
+            if value == .null {
+                overrides[key] = nil
+            } else {
+                overrides[key] = value
+            }
         }
     }
 

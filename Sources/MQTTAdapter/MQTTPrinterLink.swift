@@ -37,8 +37,10 @@ package final class MQTTPrinterLink: PrinterLink, Sendable {
     /// Called after a successful TLS connection with the certificate's SHA-256, so pinned mode can store it.
     package typealias FingerprintObserver = @Sendable (String) -> Void
 
+    /// - Parameter certificateChangedHint: appended to a "certificate changed" failure (which pin file to delete).
     package init(
-        settings: PrinterLinkSettings, logger: Logger, onFingerprint: FingerprintObserver? = nil
+        settings: PrinterLinkSettings, logger: Logger, certificateChangedHint: String = "",
+        onFingerprint: FingerprintObserver? = nil
     ) throws {
         let suffix = String(settings.serial.suffix(6))
         let random = UInt32.random(in: 0...UInt32.max)
@@ -62,7 +64,8 @@ package final class MQTTPrinterLink: PrinterLink, Sendable {
                     if let fingerprint { onFingerprint?(fingerprint) }
                     continuation.yield(.up)
                 case .disconnected(let failure, _):
-                    continuation.yield(.down(reason: failure.message, permanent: failure.isPermanent))
+                    let reason = failure.kind == .certificateChanged ? failure.message + certificateChangedHint : failure.message
+                    continuation.yield(.down(reason: reason, permanent: failure.isPermanent))
                 case .message(let topic, let payload):
                     if topic == reportTopic { continuation.yield(.message(payload)) }
                 }

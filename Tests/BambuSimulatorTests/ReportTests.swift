@@ -108,7 +108,7 @@ import Testing
         var harness = SimulatorHarness(.x1c)
         let version = harness.send(.getVersion)
         #expect(version.count == 1)
-        #expect(version.first?["info"]?["sequence_id"] == "101")
+        #expect(version.first?["info"]?["sequence_id"] == "103")
         #expect(version.first?["info"]?["module"] != nil)
         let full = harness.send(.pushAll)
         #expect(full.count == 1)

@@ -144,3 +144,67 @@ enum ClosedPort {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }
+
+@Suite(.serialized, .timeLimit(.minutes(3))) struct TrustAndLockTests {
+    @Test func pinnedModeRemembersTheCertificateAndRefusesAChangedOne() async throws {
+        let harness = try await SimulatorHarness(models: "x1c")
+        let pinned = harness.configText
+            .replacingOccurrences(of: #"tls = "ca""#, with: #"tls = "pinned""#)
+            .replacingOccurrences(of: #"ca_file = "[^"]*"\n"#, with: "", options: .regularExpression)
+        let path = try harness.writeConfig(pinned)
+        let pinFile = harness.directory + "/state/tls/00M00A000000001.sha256"
+
+        let (first, _) = try await harness.startDaemon(config: path)
+        #expect(await Wait.until(timeout: .seconds(10)) { FileManager.default.fileExists(atPath: pinFile) })
+        let stored = try String(contentsOfFile: pinFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(stored.count == 64)
+        await first.terminate()
+
+        // Another certificate at the printer's address: a pin that does not match it.
+        try (String(repeating: "ab", count: 32) + "\n").write(toFile: pinFile, atomically: true, encoding: .utf8)
+        let (second, _) = try await harness.startDaemon(config: path)
+        let client = try SerialClient(path: harness.port("x1c"))
+        try client.write("M400\n")
+        let lines = await client.readLines(timeout: .seconds(8)) { $0.contains { $0.contains("x1c: error") } }
+        #expect(
+            lines.contains {
+                $0.hasPrefix("//action:notification x1c: error (certificate changed: SHA-256 \(stored), pinned abab")
+                    && $0.contains(pinFile)
+            }, "\(lines) \(second.errorOutput.suffix(10))")
+        client.close()
+        await second.terminate()
+        await harness.stop()
+    }
+
+    @Test func printerRequiringSignedCommandsIsReportedAndRefused() async throws {
+        let harness = try await SimulatorHarness(models: "x1c")
+        let (daemon, _) = try await harness.startDaemon()
+        let client = try SerialClient(path: harness.port("x1c"))
+        for _ in 0..<100 {
+            if (try await client.command("M105").last ?? "").contains("T:0.0 /0.0") == false { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        harness.simulator.send("lock x1c")
+        let notice = await client.readLines(timeout: .seconds(10)) { $0.contains { $0.contains("requires signed commands") } }
+        #expect(notice.contains { $0.hasPrefix("//action:notification x1c: the printer requires signed commands") })
+        let refused = try await client.command("M104 S200")
+        #expect(refused.first?.hasPrefix("echo:x1c refuses unsigned commands: enable LAN-only mode and Developer Mode") == true)
+        #expect(daemon.errorOutput.contains { $0.contains("printer requires signed commands") })
+        client.close()
+        await daemon.terminate()
+        await harness.stop()
+    }
+
+    @Test func watchdogIsPettedWhileSessionsAnswer() async throws {
+        let harness = try await SimulatorHarness(models: "x1c")
+        let notify = try NotifySocket(directory: harness.directory)
+        let daemon = try ChildProcess(
+            ["run", "--config", harness.configPath],
+            environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
+        #expect(
+            await Wait.until(timeout: .seconds(10)) { notify.received.filter { $0.contains("WATCHDOG=1") }.count >= 3 })
+        #expect(await daemon.terminate() == 0)
+        #expect(notify.received.contains { $0.contains("STOPPING=1") })
+        await harness.stop()
+    }
+}
