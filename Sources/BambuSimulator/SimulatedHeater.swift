@@ -64,7 +64,9 @@ struct SimulatedHeater: Sendable, Equatable {
         let rate: Double
         if missing > 0 {
             // Powered: capped rise easing into the target. Off but below ambient: passive warming.
-            rate = target > 0 ? min(dynamics.maxHeatingRate, dynamics.approachGain * missing)
+            rate =
+                target > 0
+                ? min(dynamics.maxHeatingRate, dynamics.approachGain * missing)
                 : dynamics.coolingCoefficient * missing
         } else {
             // Newton cooling towards ambient; it stops at a lower target because the goal is the target.

@@ -62,7 +62,9 @@ extension SimulatedPrinter {
         modules.append(Self.module("th", hardware: legacy ? "TH03" : "TH08", software: "00.00.07.72"))
         if let unit = ams.versionModule(printerSerial: serial) { modules.append(unit) }
 
-        var info: JSONObject = ["command": "get_version", "sequence_id": .string(sequenceID), "module": .array(modules)]
+        var info: JSONObject = [
+            "command": "get_version", "sequence_id": .string(sequenceID), "module": .array(modules),
+        ]
         if legacy {
             info["result"] = "success"
             info["reason"] = ""

@@ -13,8 +13,11 @@ package import BambuModel
 /// lock. It is pure: no clock (time arrives as `Duration` since any fixed origin), no I/O, no randomness,
 /// so every run is reproducible.
 package struct SimulatedPrinter: Sendable {
+    /// The printer's display name (the runner's and console's label; not reported over MQTT).
     package let name: String
+    /// The simulated model: decides hardware, report style and firmware.
     package let model: PrinterModel
+    /// The serial number: the MQTT topics' `<serial>` and the `ota` module's `sn`.
     package let serial: String
 
     /// Model facts: report style, firmware, defaults.

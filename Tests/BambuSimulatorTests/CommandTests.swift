@@ -25,11 +25,25 @@ import Testing
     @Test func commandWithoutVisibleEffectGetsOnlyTheAcknowledgement() throws {
         var harness = SimulatorHarness(.p1s)
         let answer = harness.send(.gcodeLine("G1 X10 F3000"))
-        #expect(answer == [["print": ["command": "gcode_line", "sequence_id": "103", "result": "success",
-                                      "param": "G1 X10 F3000\n", "reason": ""]]])
+        #expect(
+            answer == [
+                [
+                    "print": [
+                        "command": "gcode_line", "sequence_id": "103", "result": "success",
+                        "param": "G1 X10 F3000\n", "reason": "",
+                    ]
+                ]
+            ])
         let unknown = harness.send(raw: ["print": ["sequence_id": "9", "command": "skip_objects", "obj_list": [206]]])
-        #expect(unknown == [["print": ["command": "skip_objects", "sequence_id": "9", "result": "success",
-                                       "obj_list": [206], "reason": ""]]])
+        #expect(
+            unknown == [
+                [
+                    "print": [
+                        "command": "skip_objects", "sequence_id": "9", "result": "success",
+                        "obj_list": [206], "reason": "",
+                    ]
+                ]
+            ])
     }
 
     @Test(arguments: models)
@@ -89,8 +103,13 @@ import Testing
     func sportSpeed(model: PrinterModel) throws {
         var harness = SimulatorHarness(model)
         let answer = harness.send(.printSpeed(level: 3))
-        #expect(answer.first == ["print": ["command": "print_speed", "sequence_id": "103", "result": "success",
-                                           "param": "3", "reason": ""]])
+        #expect(
+            answer.first == [
+                "print": [
+                    "command": "print_speed", "sequence_id": "103", "result": "success",
+                    "param": "3", "reason": "",
+                ]
+            ])
         #expect(harness.state.speedLevel == 3)
         #expect(harness.state.speedPercent == 124)
         harness.send(.printSpeed(level: 4))
@@ -130,8 +149,13 @@ import Testing
         var harness = SimulatorHarness(.h2d)
         #expect(harness.state.activeExtruder == 0)
         let answer = harness.send(.selectExtruder(1))
-        #expect(answer.first == ["print": ["command": "select_extruder", "sequence_id": "103", "result": "success",
-                                           "extruder_index": 1, "reason": ""]])
+        #expect(
+            answer.first == [
+                "print": [
+                    "command": "select_extruder", "sequence_id": "103", "result": "success",
+                    "extruder_index": 1, "reason": "",
+                ]
+            ])
         #expect(harness.state.activeExtruder == 1)
         #expect(harness.state.print["device"]?["extruder"]?["state"] == 0x12)
         harness.send(.gcodeLine("M104 S200"))
@@ -178,9 +202,17 @@ import Testing
         #expect(harness.printer.nozzleTargets == [0, 0])
         #expect(harness.state.bedTemperature?.target == 50)
         let speed = harness.send(raw: ["print": ["sequence_id": 3, "command": "print_speed", "param": ["x"]]])
-        #expect(speed == [["print": ["command": "print_speed", "sequence_id": 3, "result": "success", "param": ["x"],
-                                     "reason": ""]]])
-        #expect(harness.send(raw: ["system": ["command": "ledctrl", "led_mode": 1]]).first?["system"]?["result"]
+        #expect(
+            speed == [
+                [
+                    "print": [
+                        "command": "print_speed", "sequence_id": 3, "result": "success", "param": ["x"],
+                        "reason": "",
+                    ]
+                ]
+            ])
+        #expect(
+            harness.send(raw: ["system": ["command": "ledctrl", "led_mode": 1]]).first?["system"]?["result"]
                 == "failed")
     }
 }

@@ -76,8 +76,13 @@ import Testing
         #expect(harness.state.progressPercent == 25)
 
         let pause = harness.send(.pause)
-        #expect(pause.first == ["print": ["command": "pause", "sequence_id": "103", "result": "success", "param": "",
-                                          "reason": ""]])
+        #expect(
+            pause.first == [
+                "print": [
+                    "command": "pause", "sequence_id": "103", "result": "success", "param": "",
+                    "reason": "",
+                ]
+            ])
         #expect(harness.state.gcodeState == "PAUSE")
         #expect(harness.state.stage == 16)
         harness.run(seconds: 20)
@@ -103,13 +108,27 @@ import Testing
     @Test func controlCommandsWithoutAJobAreRefused() throws {
         var harness = SimulatorHarness(.a1)
         let pause = harness.send(.pause)
-        #expect(pause == [["print": ["command": "pause", "sequence_id": "103", "result": "failed", "param": "",
-                                     "reason": "the printer is not printing"]]])
+        #expect(
+            pause == [
+                [
+                    "print": [
+                        "command": "pause", "sequence_id": "103", "result": "failed", "param": "",
+                        "reason": "the printer is not printing",
+                    ]
+                ]
+            ])
         let resume = harness.send(.resume)
         #expect(resume.first?["print"]?["reason"] == "the printer is not paused")
         let stop = harness.send(.stop)
-        #expect(stop == [["print": ["command": "stop", "sequence_id": "105", "result": "failed", "param": "",
-                                    "reason": "the printer is not printing"]]])
+        #expect(
+            stop == [
+                [
+                    "print": [
+                        "command": "stop", "sequence_id": "105", "result": "failed", "param": "",
+                        "reason": "the printer is not printing",
+                    ]
+                ]
+            ])
         #expect(harness.state.gcodeState == "IDLE")
     }
 
