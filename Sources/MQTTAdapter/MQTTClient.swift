@@ -262,6 +262,9 @@ package final class MQTTClient: @unchecked Sendable {
                 _ = mosquitto_disconnect(handle)
                 if let refusal = context.refusal {
                     failure = refusal
+                } else if let tlsFailure = certificateFailure(policy) {
+                    // The handshake may finish inside mosquitto_loop: our verify callback's verdict wins.
+                    failure = tlsFailure
                 } else {
                     failure = MQTTFailure(.connectionLost, "connection lost (\(Self.describe(loopRC)))")
                 }
@@ -316,14 +319,7 @@ package final class MQTTClient: @unchecked Sendable {
 
     /// Turns a failed `mosquitto_connect` into a failure the user can act on.
     private func classify(_ rc: Int32, policy: UnsafeMutablePointer<copenssl_peer_policy>) -> MQTTFailure {
-        let tlsFailure = string(from: &policy.pointee.failure)
-        if !tlsFailure.isEmpty {
-            if tlsFailure.hasPrefix("certificate names") { return MQTTFailure(.certificateName, tlsFailure) }
-            if tlsFailure.hasPrefix("certificate changed") {
-                return MQTTFailure(.certificateChanged, tlsFailure)
-            }
-            return MQTTFailure(.certificateUntrusted, tlsFailure)
-        }
+        if let tlsFailure = certificateFailure(policy) { return tlsFailure }
         switch rc {
         case MOSQ_ERR_EAI.rawValue:
             return MQTTFailure(.unknownHost, "unknown host '\(endpoint.host)'")
@@ -336,6 +332,15 @@ package final class MQTTClient: @unchecked Sendable {
         default:
             return MQTTFailure(.unreachable, "cannot connect to \(endpoint.host):\(endpoint.port) (\(Self.describe(rc)))")
         }
+    }
+
+    /// The verify callback's refusal, if it refused the certificate.
+    private func certificateFailure(_ policy: UnsafeMutablePointer<copenssl_peer_policy>) -> MQTTFailure? {
+        let text = string(from: &policy.pointee.failure)
+        guard !text.isEmpty else { return nil }
+        if text.hasPrefix("certificate names") { return MQTTFailure(.certificateName, text) }
+        if text.hasPrefix("certificate changed") { return MQTTFailure(.certificateChanged, text) }
+        return MQTTFailure(.certificateUntrusted, text)
     }
 
     private static func describe(_ rc: Int32) -> String {
