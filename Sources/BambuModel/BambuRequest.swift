@@ -26,6 +26,10 @@ package enum BambuRequest: Equatable, Sendable {
     case chamberTarget(Int)
     /// `print.select_extruder`: 0 right/main, 1 left/deputy (§3.19).
     case selectExtruder(Int)
+    /// `print.project_file`: start a sliced 3MF from the printer's storage (§3.2).
+    case projectFile(ProjectFile)
+    /// `print.gcode_file`: start a plain G-code file by its absolute path on the printer (§3.2).
+    case gcodeFile(path: String)
 
     /// The MQTT payload with the given sequence id.
     package func message(sequenceID: Int) -> JSONValue {
@@ -57,9 +61,57 @@ package enum BambuRequest: Equatable, Sendable {
             return ["print": ["sequence_id": id, "command": "set_ctt", "ctt_val": .int(Int64(target))]]
         case .selectExtruder(let index):
             return ["print": ["sequence_id": id, "command": "select_extruder", "extruder_index": .int(Int64(index))]]
+        case .projectFile(let job):
+            var body: JSONObject = [
+                "sequence_id": id, "command": "project_file", "param": .string("Metadata/plate_\(job.plate).gcode"),
+                "url": .string(job.url), "file": .string(job.file), "md5": "", "subtask_name": .string(job.name),
+                "project_id": "0", "profile_id": "0", "task_id": "0", "subtask_id": "0", "bed_type": "auto",
+                "timelapse": .bool(job.timelapse), "bed_leveling": .bool(job.bedLeveling),
+                "flow_cali": .bool(job.flowCalibration), "vibration_cali": .bool(job.vibrationCalibration),
+                "layer_inspect": .bool(job.layerInspection), "use_ams": .bool(job.useAMS),
+            ]
+            if let mapping = job.amsMapping { body["ams_mapping"] = .array(mapping.map { .int(Int64($0)) }) }
+            return ["print": .object(body)]
+        case .gcodeFile(let path):
+            return ["print": ["sequence_id": id, "command": "gcode_file", "param": .string(path)]]
         }
     }
 
     /// The MQTT QoS to publish with: 1 for every command (bambu-lan.md §1.4).
     package var qualityOfService: Int { 1 }
+}
+
+/// The fields of a `project_file` start.
+package struct ProjectFile: Sendable, Equatable {
+    /// Where the printer finds the file: `file:///sdcard/<path>` or `ftp:///<path>`.
+    package var url: String
+    /// The path without its leading `/`.
+    package var file: String
+    /// The job name (file name without `.gcode.3mf`/`.3mf`).
+    package var name: String
+    package var plate: Int
+    package var useAMS: Bool
+    package var amsMapping: [Int]?
+    package var bedLeveling: Bool
+    package var flowCalibration: Bool
+    package var vibrationCalibration: Bool
+    package var layerInspection: Bool
+    package var timelapse: Bool
+
+    package init(
+        url: String, file: String, name: String, plate: Int, useAMS: Bool, amsMapping: [Int]?, bedLeveling: Bool,
+        flowCalibration: Bool, vibrationCalibration: Bool, layerInspection: Bool, timelapse: Bool
+    ) {
+        self.url = url
+        self.file = file
+        self.name = name
+        self.plate = plate
+        self.useAMS = useAMS
+        self.amsMapping = amsMapping
+        self.bedLeveling = bedLeveling
+        self.flowCalibration = flowCalibration
+        self.vibrationCalibration = vibrationCalibration
+        self.layerInspection = layerInspection
+        self.timelapse = timelapse
+    }
 }

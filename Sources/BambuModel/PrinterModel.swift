@@ -72,6 +72,16 @@ package enum PrinterModel: String, CaseIterable, Sendable, Hashable {
         }
     }
 
+    /// How `project_file` names a file on this model's storage (bambu-lan.md §3.2): `ftp:///<path>`
+    /// on H2, P2 and X2 printers, `file:///sdcard/<path>` on X1, P1 and A1 printers.
+    package func storageURL(forPath path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : "/" + path
+        switch self {
+        case .h2s, .h2d, .h2dPro, .h2c, .p2s, .x2d, .a2l: return "ftp://" + absolute
+        case .x1c, .x1, .x1e, .p1p, .p1s, .a1, .a1mini: return "file:///sdcard" + absolute
+        }
+    }
+
     /// What the model's hardware can do (bambu-lan.md §5.2).
     package var capabilities: ModelCapabilities {
         switch self {

@@ -31,14 +31,21 @@ package struct PrinterSession: Sendable {
     private var assembler = LineAssembler()
     private var framer = LineFramer()
     private var nextAutoreport: Duration?
-    private var waiting: PendingWait?
-    private var queue: [QueuedItem] = []
+    var waiting: PendingWait?
+    var queue: [QueuedItem] = []
     private var nextSequenceID = 1
-    private var hostNeedsLinkState = false
+    var hostNeedsLinkState = false
     private var verificationFailed = false
+    /// The emulated SD card, its catalog and job.
+    package internal(set) var sd = SDState()
+    private var nextSDReport: Duration?
+    var uploads: [Int: String] = [:]
+    var uploadProgress: [Int: Int] = [:]
+    var knownHMS: [HMSEntry] = []
+    var hostIsActive = false
 
     /// A command holding its `ok` (M109 and friends).
-    private struct PendingWait: Sendable {
+    struct PendingWait: Sendable {
         var code: CommandCode
         var condition: WaitCondition
         var deadline: Duration
@@ -46,7 +53,7 @@ package struct PrinterSession: Sendable {
     }
 
     /// A line received while a command waits.
-    private enum QueuedItem: Sendable {
+    enum QueuedItem: Sendable {
         case command(GCodeCommand)
         case replies([HostReply])
     }
@@ -62,8 +69,16 @@ package struct PrinterSession: Sendable {
 
     /// The next time the session needs a `.tick`, if any.
     package var nextDeadline: Duration? {
-        if let waiting { return min(waiting.nextReport, waiting.deadline) }
-        return nextAutoreport
+        var deadlines: [Duration] = []
+        if let waiting {
+            deadlines += [waiting.nextReport, waiting.deadline]
+        } else if let nextAutoreport {
+            deadlines.append(nextAutoreport)
+        }
+        if let nextSDReport { deadlines.append(nextSDReport) }
+        if let due = sd.pauseDueAt { deadlines.append(due) }
+        if case .startPending(let deadline, _) = sd.job.phase { deadlines.append(deadline) }
+        return deadlines.min()
     }
 
     /// Handles one event at monotonic time `now` and returns what to do, in order.
@@ -72,16 +87,20 @@ package struct PrinterSession: Sendable {
         switch event {
         case .hostBytes(let bytes):
             for line in assembler.push(bytes) { receive(line, at: now, into: &output) }
-            if hostNeedsLinkState, output.effects.contains(where: { if case .write = $0 { true } else { false } }) {
-                hostNeedsLinkState = false
-                if linkState != .connected { output.write([.action("notification \(linkNotice)")]) }
-                if requiresSignedCommands { output.write([.action("notification \(signedCommandsNotice)")]) }
+            if !hostIsActive, output.effects.contains(where: { if case .write = $0 { true } else { false } }) {
+                // The host talked and got its first reply: now it can take notices (serial-host.md §5.3).
+                hostIsActive = true
+                if hostNeedsLinkState {
+                    hostNeedsLinkState = false
+                    if linkState != .connected { output.write([.action("notification \(linkNotice)")]) }
+                    if requiresSignedCommands { output.write([.action("notification \(signedCommandsNotice)")]) }
+                }
             }
         case .hostAttached:
-            resetHost()
-            hostNeedsLinkState = linkState != .connected || requiresSignedCommands
+            resetHost(into: &output)
+            hostNeedsLinkState = true
         case .hostDetached:
-            resetHost()
+            resetHost(into: &output)
         case .report(let bytes):
             receiveReport(bytes, at: now, into: &output)
         case .linkConnecting:
@@ -94,6 +113,25 @@ package struct PrinterSession: Sendable {
             transition(to: permanent ? .error(reason: reason) : .reconnecting(reason: reason), into: &output)
         case .tick:
             tick(at: now, into: &output)
+        case .storageListed(let files):
+            let catalog = SDCatalog(files: files)
+            let changed = catalog.entries != sd.catalog.entries
+            sd.catalog = catalog
+            if changed { output.write([.action("sd_updated")]) }
+        case .storageListFailed(let reason):
+            output.log(.warning, "cannot list the printer's storage", ["printer.name": configuration.printerName, "error": reason])
+        case .storageFinished(let operation, let error):
+            storageFinished(operation, error: error, at: now, into: &output)
+        case .storageProgress(let operation, let percent):
+            if let path = uploads[operation], percent / 10 > (uploadProgress[operation] ?? -1) / 10 {
+                uploadProgress[operation] = percent
+                output.write([.comment("upload \(path) \(percent)%")])
+            }
+        }
+        if hostIsActive, !sd.job.announced, sd.job.entry != nil,
+            sd.job.phase == .running || sd.job.phase == .paused
+        {
+            announceAdoptedJob(into: &output)
         }
         return output.effects
     }
@@ -117,6 +155,15 @@ package struct PrinterSession: Sendable {
                 deliver(lines, into: &output)
             case .command(let text):
                 guard let command = GCodeCommand(text) else { return }
+                if var upload = sd.writing, command.code != .m(29) {
+                    // Between M28 and M29 lines are stored, not run (Marlin's SD write mode).
+                    let bytes = Array((text + "\n").utf8)
+                    upload.bytes += bytes.count
+                    sd.writing = upload
+                    output.effects.append(.storage(.appendSpool(operation: upload.operation, bytes: bytes)))
+                    deliver([.ok()], into: &output)
+                    return
+                }
                 if let spec = table[command.code], spec.isEmergency {
                     runEmergency(spec, command, at: now, into: &output)
                 } else if waiting != nil {
@@ -189,7 +236,7 @@ package struct PrinterSession: Sendable {
         CommandContext(
             printer: printer, model: configuration.model, configuration: configuration,
             firmwareCapabilities: capabilities, now: now, host: host, isLinkUp: isLinkUp,
-            controlRefusal: controlRefusal(for: spec.code, allowLocked: spec.worksWithoutDeveloperMode)
+            controlRefusal: controlRefusal(for: spec.code, allowLocked: spec.worksWithoutDeveloperMode), sd: sd
         )
     }
 
@@ -201,7 +248,21 @@ package struct PrinterSession: Sendable {
             nextAutoreport = context.host.temperatureInterval.map { now + $0 }
         }
         host = context.host
-        for request in context.requests { publish(request, into: &output) }
+        let previousSDInterval = sd.statusInterval
+        sd = context.sd
+        if sd.statusInterval != previousSDInterval { nextSDReport = sd.statusInterval.map { now + $0 } }
+        for request in context.requests {
+            let sequenceID = publish(request, into: &output)
+            switch request {
+            case .projectFile, .gcodeFile:
+                sd.job.phase = .startPending(deadline: now + startTimeout, sequenceID: sequenceID)
+            default: break
+            }
+        }
+        for command in context.storageCommands {
+            output.effects.append(.storage(command))
+            if case .finishSpool(let operation, let remotePath) = command { uploads[operation] = remotePath }
+        }
         switch context.ack {
         case .ok(let extra):
             output.write(context.replies + [.ok(extra)])
@@ -281,7 +342,7 @@ package struct PrinterSession: Sendable {
     package static let verificationFailedHMS = "0500_0500_0001_0007"
 
     package static let neverForwarded: Set<CommandCode> = Set(
-        [0, 1, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 32, 33, 34, 524, 928].map { CommandCode.m($0) })
+        [0, 1, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 524, 928].map { CommandCode.m($0) })
 
     // MARK: - Waits and time
 
@@ -298,10 +359,18 @@ package struct PrinterSession: Sendable {
             return close(printer.bedTemperature, target, bothWays)
         case .chamber(let target, let bothWays):
             return close(printer.chamberTemperature, target, bothWays)
+        case .storage:
+            return false
         }
     }
 
     private mutating func tick(at now: Duration, into output: inout Output) {
+        tickJob(at: now, into: &output)
+        if let due = nextSDReport, let interval = sd.statusInterval, now >= due {
+            output.write([.line(sd.job.statusLine(printer: printer))])
+            let next = due + interval
+            nextSDReport = next > now ? next : now + interval
+        }
         if var pending = waiting {
             if isSatisfied(pending.condition) {
                 finishWait(at: now, into: &output)
@@ -330,7 +399,7 @@ package struct PrinterSession: Sendable {
     }
 
     /// Runs queued lines in order until one starts another wait.
-    private mutating func drainQueue(at now: Duration, into output: inout Output) {
+    mutating func drainQueue(at now: Duration, into output: inout Output) {
         while waiting == nil, !queue.isEmpty {
             switch queue.removeFirst() {
             case .replies(let lines): output.write(lines)
@@ -356,7 +425,10 @@ package struct PrinterSession: Sendable {
                 ["printer.name": configuration.printerName, "error": error.description, "bytes": "\(bytes.count)"])
             return
         }
+        let previousState = printer.gcodeState
         let kinds = printer.apply(message)
+        observeJob(previousState: previousState, kinds: kinds, at: now, into: &output)
+        observeHMS(into: &output)
         if kinds.allSatisfy({ $0 == .ignored }) {
             output.log(.debug, "printer report ignored", ["printer.name": configuration.printerName])
         }
@@ -383,25 +455,37 @@ package struct PrinterSession: Sendable {
         if let pending = waiting, isSatisfied(pending.condition) { finishWait(at: now, into: &output) }
     }
 
-    private mutating func publish(_ request: BambuRequest, into output: inout Output) {
-        output.effects.append(.publish(OutgoingRequest(request: request, sequenceID: nextSequenceID)))
+    @discardableResult
+    mutating func publish(_ request: BambuRequest, into output: inout Output) -> Int {
+        let sequenceID = nextSequenceID
+        output.effects.append(.publish(OutgoingRequest(request: request, sequenceID: sequenceID)))
         // Own range 1…19999: the vendor's slicer reserves 20000–29999 (bambu-lan.md §1.3).
         nextSequenceID = nextSequenceID >= 19_999 ? 1 : nextSequenceID + 1
+        return sequenceID
     }
 
     /// A host came or went: per-host state starts clean; printer state is kept (serial-host.md §1.3).
-    private mutating func resetHost() {
+    private mutating func resetHost(into output: inout Output) {
         assembler.reset()
         framer.reset()
         host = HostSettings()
         nextAutoreport = nil
         waiting = nil
         queue.removeAll()
+        hostIsActive = false
+        hostNeedsLinkState = false
+        sd.statusInterval = nil
+        nextSDReport = nil
+        sd.job.announced = false
+        if let upload = sd.writing {
+            output.effects.append(.storage(.discardSpool(operation: upload.operation)))
+            sd.writing = nil
+        }
     }
 }
 
 /// Collects effects, joining consecutive writes into one so a reply block is one write.
-private struct Output {
+struct Output {
     var effects: [SessionEffect] = []
 
     mutating func write(_ replies: [HostReply]) {

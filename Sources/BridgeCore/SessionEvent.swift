@@ -26,6 +26,14 @@ package enum SessionEvent: Sendable, Equatable {
     case linkDown(reason: String, permanent: Bool)
     /// Time passed (the runtime wakes the session at `nextDeadline`).
     case tick
+    /// The printer's storage listing (`/` and `/cache`).
+    case storageListed([StoredFile])
+    /// Listing the storage failed.
+    case storageListFailed(reason: String)
+    /// A storage operation ended; `error` is nil on success.
+    case storageFinished(operation: Int, error: String?)
+    /// An upload progressed.
+    case storageProgress(operation: Int, percent: Int)
 }
 
 /// Something the runtime must do for a session, in order.
@@ -36,6 +44,8 @@ package enum SessionEffect: Sendable, Equatable {
     case publish(OutgoingRequest)
     /// Log a diagnostic (the core never logs itself).
     case log(SessionLog)
+    /// Ask the printer's storage (FTPS) for something.
+    case storage(StorageCommand)
 }
 
 /// A request with its sequence id and exact payload.

@@ -16,9 +16,11 @@ package struct PrinterSessionDriver: Sendable {
     private let link: any PrinterLink
     private let logger: Logger
     private let observer: SessionObserver
+    private let storage: StorageWorker
 
     package init(
         session: PrinterSession, port: any HostPort, link: any PrinterLink, logger: Logger,
+        storage: (any PrinterStorage)? = nil, spoolDirectory: String = "/tmp",
         observer: SessionObserver = SessionObserver()
     ) {
         self.initialSession = session
@@ -26,6 +28,8 @@ package struct PrinterSessionDriver: Sendable {
         self.link = link
         self.logger = logger
         self.observer = observer
+        self.storage = StorageWorker(
+            storage: storage, spoolDirectory: spoolDirectory, printerName: session.configuration.printerName)
     }
 
     /// Runs until the task is cancelled or both ports finish.
@@ -34,7 +38,11 @@ package struct PrinterSessionDriver: Sendable {
         let start = clock.now
         let (events, continuation) = AsyncStream<SessionEvent>.makeStream()
         observer.registerPing { continuation.yield(.tick) }
+        let (storageCommands, storageContinuation) = AsyncStream<StorageCommand>.makeStream()
         await withTaskGroup(of: Void.self) { group in
+            group.addTask { [storage] in
+                await storage.run(storageCommands) { continuation.yield($0) }
+            }
             group.addTask { [port] in
                 for await event in port.events {
                     switch event {
@@ -67,6 +75,7 @@ package struct PrinterSessionDriver: Sendable {
                     case .write(let replies): port.write(replies.wireBytes)
                     case .publish(let request): link.publish(request)
                     case .log(let record): limiter.log(record, at: now, to: logger)
+                    case .storage(let command): storageContinuation.yield(command)
                     }
                 }
                 if session.linkState != reportedState {
@@ -88,6 +97,7 @@ package struct PrinterSessionDriver: Sendable {
                 }
             }
             timer?.cancel()
+            storageContinuation.finish()
             group.cancelAll()
         }
     }

@@ -146,7 +146,7 @@ import Testing
 
     @Test func sdCodesAreNotForwarded() {
         var harness = SessionHarness()
-        #expect(harness.line("M21") == "echo:Unknown command: \"M21\"\nok\n")
+        #expect(harness.line("M31") == "echo:Unknown command: \"M31\"\nok\n")
         #expect(harness.takePublished().isEmpty)
     }
 

@@ -15,6 +15,8 @@ struct SessionHarness {
     var published: [String] = []
     /// Every write, one element per write.
     var writes: [String] = []
+    /// Storage requests, in order.
+    var storage: [StorageCommand] = []
 
     init(model: PrinterModel = .x1c, policy: SessionConfiguration.UnknownCodePolicy = .passthrough,
          online: Bool = true, serial: String = "00M00A000000000") {
@@ -38,6 +40,7 @@ struct SessionHarness {
                 written += text
                 writes.append(text)
             case .publish(let request): published.append(request.payload)
+            case .storage(let command): storage.append(command)
             case .log: break
             }
         }
@@ -69,6 +72,10 @@ struct SessionHarness {
         now = end
         return written
     }
+
+    /// Delivers a storage listing.
+    @discardableResult
+    mutating func listing(_ files: [StoredFile]) -> String { handle(.storageListed(files)) }
 
     /// Published payloads since the last call.
     mutating func takePublished() -> [String] {

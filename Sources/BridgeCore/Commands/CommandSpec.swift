@@ -29,6 +29,8 @@ package enum WaitCondition: Sendable, Equatable {
     case nozzle(index: Int, target: Double, bothWays: Bool)
     case bed(target: Double, bothWays: Bool)
     case chamber(target: Double, bothWays: Bool)
+    /// A storage operation; on success write `success`, on failure `failure` (then the reason as a notice).
+    case storage(operation: Int, success: [HostReply], failure: [HostReply])
 }
 
 /// One G/M/T code the bridge understands.
@@ -102,11 +104,15 @@ package struct CommandContext: Sendable {
     package private(set) var replies: [HostReply] = []
     /// Requests to publish, in order.
     package private(set) var requests: [BambuRequest] = []
+    /// The emulated SD card and its job.
+    package var sd: SDState
+    /// Storage requests, in order.
+    package private(set) var storageCommands: [StorageCommand] = []
 
     package init(
         printer: PrinterState, model: PrinterModel, configuration: SessionConfiguration,
         firmwareCapabilities: [(name: String, enabled: Bool)], now: Duration, host: HostSettings, isLinkUp: Bool,
-        controlRefusal: String?
+        controlRefusal: String?, sd: SDState
     ) {
         self.printer = printer
         self.model = model
@@ -116,7 +122,11 @@ package struct CommandContext: Sendable {
         self.host = host
         self.isLinkUp = isLinkUp
         self.controlRefusal = controlRefusal
+        self.sd = sd
     }
+
+    /// Adds a storage request.
+    package mutating func storage(_ command: StorageCommand) { storageCommands.append(command) }
 
     /// Throws the reason the printer cannot take a request now, for handlers whose report form
     /// works offline but whose set form publishes (M220, M355, T0/T1).

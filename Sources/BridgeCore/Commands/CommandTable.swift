@@ -36,10 +36,12 @@ package struct CommandTable: Sendable {
     package func contains(_ code: CommandCode) -> Bool { byCode[code] != nil }
 
     /// The family lists of the standard table, for the duplicate check.
-    package static let standardFamilies: [[CommandSpec]] = [.hostProtocol, .temperature, .fans, .motion, .lights]
+    package static let standardFamilies: [[CommandSpec]] = [
+        .hostProtocol, .temperature, .fans, .motion, .lights, .storage, .job,
+    ]
 
     /// Every code the bridge answers.
-    package static let standard = CommandTable(.hostProtocol, .temperature, .fans, .motion, .lights)
+    package static let standard = CommandTable(.hostProtocol, .temperature, .fans, .motion, .lights, .storage, .job)
 
     /// The `Cap:` lines of `M115`, derived from which codes the table has (serial-host.md §6.2).
     package var firmwareCapabilities: [(name: String, enabled: Bool)] {
@@ -49,10 +51,10 @@ package struct CommandTable: Sendable {
             ("EEPROM", false),
             ("AUTOREPORT_TEMP", contains(.m(155))),
             ("AUTOREPORT_POS", false),
-            ("AUTOREPORT_SD_STATUS", false),
-            ("SDCARD", false),
-            ("EXTENDED_M20", false),
-            ("LFN_WRITE", false),
+            ("AUTOREPORT_SD_STATUS", contains(.m(27))),
+            ("SDCARD", contains(.m(21)) && contains(.m(23))),
+            ("EXTENDED_M20", contains(.m(20))),
+            ("LFN_WRITE", contains(.m(28))),
             ("PROGRESS", false),
             ("PRINT_JOB", false),
             ("AUTOLEVEL", false),

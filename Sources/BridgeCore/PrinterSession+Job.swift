@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// The session's SD job tracking: starts, printer-side events, storage results, HMS notices.
+
+import BambuModel
+import GCode
+
+extension PrinterSession {
+    /// States in which the printer runs a job.
+    static let activeStates: Set<String> = ["PREPARE", "RUNNING", "PAUSE", "SLICING", "INIT"]
+
+    /// Follows the printer's `gcode_state` (serial-host.md §9.8, §9.9, §10.2).
+    mutating func observeJob(previousState: String?, kinds: [ReportKind], at now: Duration, into output: inout Output)
+    {
+        var job = sd.job
+        if case .startPending(_, let sequenceID) = job.phase {
+            for case .acknowledgement(let ack) in kinds where Int(ack.sequenceID ?? "") == sequenceID && !ack.succeeded {
+                let reason = ack.reason.flatMap { $0.isEmpty ? nil : $0 } ?? ack.result ?? "refused"
+                output.write([.action("notification \(configuration.printerName): Print was not accepted: \(reason)")])
+                output.log(.warning, "print start refused", ["printer.name": configuration.printerName, "reason": reason])
+                job.phase = .ended
+            }
+        }
+        guard let state = printer.gcodeState else {
+            sd.job = job
+            return
+        }
+        let active = Self.activeStates.contains(state)
+        switch job.phase {
+        case .startPending:
+            if state == "PREPARE" || state == "RUNNING" || state == "SLICING" {
+                if state != previousState || printer.subtaskName == job.entry?.file.jobName { job.phase = .running }
+            } else if state == "PAUSE", previousState != "PAUSE" {
+                job.phase = .paused
+            }
+        case .running, .paused:
+            if state == "FINISH" {
+                let size = max(1, job.entry?.file.size ?? 1)
+                output.write([.line("SD printing byte \(size)/\(size)"), .line("Done printing file")])
+                job.phase = .idle
+                job.position = 0
+            } else if state == "FAILED" || state == "IDLE" {
+                let reason = printer.printError != 0 ? PrintErrorCode(rawValue: printer.printError).displayCode : state
+                output.write([.action("notification \(configuration.printerName): Print stopped on printer: \(reason)")])
+                job.phase = .ended
+            } else if state == "PAUSE", job.phase == .running {
+                job.phase = .paused
+                if !recently(job.hostPauseRequestedAt, now) {
+                    output.write([
+                        .action("paused"),
+                        .action("notification \(configuration.printerName): paused on the printer\(pauseReason)"),
+                    ])
+                }
+            } else if state == "RUNNING" || state == "PREPARE", job.phase == .paused, previousState == "PAUSE" {
+                job.phase = .running
+                if !recently(job.hostResumeRequestedAt, now) { output.write([.action("resumed")]) }
+            }
+        case .ended:
+            if !active { job.phase = .idle }
+        case .idle:
+            if active, previousState.map({ !Self.activeStates.contains($0) }) ?? true {
+                job = adopt(state: state)
+                sd.job = job
+                if hostIsActive { announceAdoptedJob(into: &output) }
+                return
+            }
+        }
+        sd.job = job
+    }
+
+    private func recently(_ time: Duration?, _ now: Duration) -> Bool {
+        guard let time else { return false }
+        return now - time < .seconds(30)
+    }
+
+    /// Why the printer paused, from its stage (bambu-lan.md §2.16).
+    private var pauseReason: String {
+        guard let stage = printer.stage, let name = StageNames.name(stage) else { return "" }
+        return " (\(name))"
+    }
+
+    /// A job the printer started on its own (screen, slicer): take it over as an SD print.
+    private mutating func adopt(state: String) -> PrintJob {
+        var job = PrintJob()
+        let entry =
+            sd.catalog.entry(forJob: printer.gcodeFile, subtask: printer.subtaskName)
+            ?? {
+                let name = printer.subtaskName.flatMap { $0.isEmpty ? nil : $0 } ?? "printer job"
+                let path = "/" + name + ".3mf"
+                return SDEntry(alias: SDCatalog.alias(for: path), file: StoredFile(path: path, size: 1_000_000))
+            }()
+        job.entry = entry
+        job.phase = state == "PAUSE" ? .paused : .running
+        sd.selected = entry
+        return job
+    }
+
+    /// Tells the host about an adopted job (serial-host.md §9.8): once per host session.
+    mutating func announceAdoptedJob(into output: inout Output) {
+        guard let entry = sd.job.entry, !sd.job.announced else { return }
+        sd.job.announced = true
+        let size = max(1, entry.file.size)
+        let percent = max(0, min(99, printer.progressPercent ?? 0))
+        sd.job.position = max(1, max(sd.job.position, size * percent / 100))
+        output.write([
+            .line("File opened: /\(entry.alias) Size: \(size)"), .line("File selected"),
+            .line("SD printing byte \(sd.job.position)/\(size)"),
+        ])
+        if sd.job.phase == .paused { output.write([.action("paused")]) }
+    }
+
+    /// Time-driven job work: the delayed pause and the start timeout.
+    mutating func tickJob(at now: Duration, into output: inout Output) {
+        if let due = sd.pauseDueAt, now >= due {
+            sd.pauseDueAt = nil
+            if sd.job.phase == .paused, isLinkUp { publish(.pause, into: &output) }
+        }
+        if case .startPending(let deadline, _) = sd.job.phase, now >= deadline {
+            output.write([
+                .action(
+                    "notification \(configuration.printerName): Print was not accepted: the printer did not start the job within \(Int(startTimeout.components.seconds)) s"
+                )
+            ])
+            sd.job.phase = .ended
+        }
+    }
+
+    /// A storage operation ended.
+    mutating func storageFinished(_ operation: Int, error: String?, at now: Duration, into output: inout Output) {
+        if let pending = waiting, case .storage(let waitingFor, let success, let failure) = pending.condition,
+            waitingFor == operation
+        {
+            waiting = nil
+            if let error {
+                output.write(failure + [.ok(), .action("notification \(configuration.printerName): \(error)")])
+            } else {
+                output.write(success + [.ok()])
+            }
+            output.effects.append(.storage(.refreshList))
+            drainQueue(at: now, into: &output)
+            return
+        }
+        if let path = uploads.removeValue(forKey: operation) {
+            uploadProgress[operation] = nil
+            if let error {
+                output.write([.action("notification \(configuration.printerName): upload of \(path) failed: \(error)")])
+            } else {
+                output.write([.action("notification \(configuration.printerName): uploaded \(path)")])
+            }
+            output.effects.append(.storage(.refreshList))
+        }
+    }
+
+    /// New and cleared HMS entries, one notice each (bambu-lan.md §4).
+    mutating func observeHMS(into output: inout Output) {
+        let current = printer.hms
+        guard current != knownHMS else { return }
+        for entry in current where !knownHMS.contains(entry) {
+            output.write([
+                .action(
+                    "notification \(configuration.printerName): HMS \(entry.displayCode) (\(entry.moduleName), \(entry.severity))"
+                )
+            ])
+            output.log(.warning, "printer HMS", ["printer.name": configuration.printerName, "hms.code": entry.displayCode])
+        }
+        for entry in knownHMS where !current.contains(entry) {
+            output.write([.action("notification \(configuration.printerName): HMS \(entry.displayCode) cleared")])
+        }
+        knownHMS = current
+    }
+}
+
+/// Stage names for pause reasons (bambu-lan.md §2.16, the ones that pause a job).
+enum StageNames {
+    static func name(_ stage: Int) -> String? {
+        switch stage {
+        case 5: "M400 pause"
+        case 6: "filament runout"
+        case 16: "paused by user"
+        case 17: "front cover falling"
+        case 20: "nozzle temperature malfunction"
+        case 21: "heatbed temperature malfunction"
+        case 23: "skipped step"
+        case 26: "AMS lost"
+        case 27: "low heatbreak fan speed"
+        case 28: "chamber temperature control error"
+        case 30: "paused by user-inserted G-code"
+        case 32: "nozzle filament covered"
+        case 33: "cutter error"
+        case 34: "first layer error"
+        case 35: "nozzle clog"
+        default: nil
+        }
+    }
+}

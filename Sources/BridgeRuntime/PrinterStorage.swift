@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// The printer's file storage as a port, and the worker that carries out a session's storage requests.
+
+package import BridgeCore
+import Foundation
+
+/// The printer's storage: FTPS in the daemon, an in-memory fake in tests.
+///
+/// Exists so the session driver does not depend on libcurl.
+package protocol PrinterStorage: Sendable {
+    /// Files in `/` and `/cache` (non-recursive), with sizes and dates.
+    func listPrintableLocations() async throws -> [StoredFile]
+    func delete(path: String) async throws
+    /// Uploads a local file; `progress` gets 0–100.
+    func upload(localFile: String, to remotePath: String, progress: @escaping @Sendable (Int) -> Void) async throws
+}
+
+/// Carries out one session's storage requests, one at a time, in order.
+///
+/// Exists because printers allow one transfer at a time (bambu-lan.md §6.1) and because a
+/// listing must never hold up the host: results come back to the session as events.
+struct StorageWorker: Sendable {
+    let storage: (any PrinterStorage)?
+    let spoolDirectory: String
+    let printerName: String
+
+    /// Runs `commands` until the stream ends, reporting through `report`.
+    func run(_ commands: AsyncStream<StorageCommand>, report: @escaping @Sendable (SessionEvent) -> Void) async {
+        var spools: [Int: FileHandle] = [:]
+        var lastListing: ContinuousClock.Instant?
+        for await command in commands {
+            switch command {
+            case .refreshList:
+                // Coalesce bursts (M21 then M20, several uploads): at most one listing per second.
+                if let last = lastListing, ContinuousClock.now - last < .seconds(1) { continue }
+                lastListing = ContinuousClock.now
+                guard let storage else {
+                    report(.storageListFailed(reason: "no storage configured"))
+                    continue
+                }
+                do {
+                    report(.storageListed(try await storage.listPrintableLocations()))
+                } catch {
+                    report(.storageListFailed(reason: "\(error)"))
+                }
+            case .delete(let operation, let path):
+                guard let storage else {
+                    report(.storageFinished(operation: operation, error: "no storage configured"))
+                    continue
+                }
+                do {
+                    try await storage.delete(path: path)
+                    lastListing = nil
+                    report(.storageFinished(operation: operation, error: nil))
+                } catch {
+                    report(.storageFinished(operation: operation, error: "\(error)"))
+                }
+            case .beginSpool(let operation):
+                try? FileManager.default.createDirectory(atPath: spoolDirectory, withIntermediateDirectories: true)
+                let path = spoolPath(operation)
+                _ = FileManager.default.createFile(atPath: path, contents: nil)
+                spools[operation] = FileHandle(forWritingAtPath: path)
+            case .appendSpool(let operation, let bytes):
+                spools[operation]?.write(Data(bytes))
+            case .discardSpool(let operation):
+                try? spools.removeValue(forKey: operation)?.close()
+                try? FileManager.default.removeItem(atPath: spoolPath(operation))
+            case .finishSpool(let operation, let remotePath):
+                try? spools.removeValue(forKey: operation)?.close()
+                let path = spoolPath(operation)
+                defer { try? FileManager.default.removeItem(atPath: path) }
+                guard let storage else {
+                    report(.storageFinished(operation: operation, error: "no storage configured"))
+                    continue
+                }
+                do {
+                    try await storage.upload(localFile: path, to: remotePath) { percent in
+                        report(.storageProgress(operation: operation, percent: percent))
+                    }
+                    lastListing = nil
+                    report(.storageFinished(operation: operation, error: nil))
+                } catch {
+                    report(.storageFinished(operation: operation, error: "\(error)"))
+                }
+            }
+        }
+        for (operation, handle) in spools {
+            try? handle.close()
+            try? FileManager.default.removeItem(atPath: spoolPath(operation))
+        }
+    }
+
+    private func spoolPath(_ operation: Int) -> String {
+        spoolDirectory + "/\(printerName)-\(operation).upload"
+    }
+}
