@@ -24,7 +24,7 @@ release: deps
 	$(SWIFT) build -c release
 
 ## Simulated printers plus the daemon; prints the ports to attach to (Ctrl-C stops both).
-demo: build
+demo: build venv
 	@scripts/demo.sh
 
 ## The whole suite: unit, integration and end-to-end tests (what CI runs).

@@ -143,5 +143,18 @@ extension SlotFactories {
                     logger.warning("cannot store the certificate pin", metadata: ["error": "\(error)"])
                 }
             }
+        },
+        makeStorage: { printer, bridge, logger in
+            let pins = CertificatePinStore(stateDirectory: bridge.stateDirectory)
+            let security: FTPSTransportSecurity
+            switch printer.tls {
+            case .pinned: security = .pinned(expectedName: printer.serial, pin: pins.pin(forSerial: printer.serial))
+            case .ca(let file): security = .ca(file: file, expectedName: printer.serial)
+            case .insecure: security = .insecure
+            }
+            let endpoint = FTPSEndpoint(
+                host: printer.host, port: printer.ftpsPort, username: "bblp", password: printer.accessCode.value,
+                security: security)
+            return FTPSPrinterStorage(client: FTPSClient(endpoint: endpoint, logger: logger))
         })
 }

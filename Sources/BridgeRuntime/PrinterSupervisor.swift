@@ -22,13 +22,18 @@ package protocol ClosablePrinterLink: PrinterLink {
 package struct SlotFactories: Sendable {
     package var makePort: @Sendable (PrinterConfiguration, BridgeSettings, Logger) async throws -> any ClosableHostPort
     package var makeLink: @Sendable (PrinterConfiguration, BridgeSettings, Logger) throws -> any ClosablePrinterLink
+    package var makeStorage: @Sendable (PrinterConfiguration, BridgeSettings, Logger) -> (any PrinterStorage)?
 
     package init(
         makePort: @escaping @Sendable (PrinterConfiguration, BridgeSettings, Logger) async throws -> any ClosableHostPort,
-        makeLink: @escaping @Sendable (PrinterConfiguration, BridgeSettings, Logger) throws -> any ClosablePrinterLink
+        makeLink: @escaping @Sendable (PrinterConfiguration, BridgeSettings, Logger) throws -> any ClosablePrinterLink,
+        makeStorage: @escaping @Sendable (PrinterConfiguration, BridgeSettings, Logger) -> (any PrinterStorage)? = {
+            _, _, _ in nil
+        }
     ) {
         self.makePort = makePort
         self.makeLink = makeLink
+        self.makeStorage = makeStorage
     }
 }
 
@@ -144,6 +149,8 @@ package final class PrinterSupervisor: Sendable {
             let name = printer.name
             let driver = PrinterSessionDriver(
                 session: session, port: port, link: link, logger: slotLogger,
+                storage: factories.makeStorage(printer, configuration.bridge, slotLogger),
+                spoolDirectory: configuration.bridge.stateDirectory + "/spool",
                 observer: SessionObserver(
                     linkStateChanged: { [self] state in
                         states.withLock { $0[name] = state }

@@ -25,6 +25,31 @@ static inline CURLcode ccurl_getinfo_long(CURL *handle, CURLINFO info, long *val
 static inline CURLcode ccurl_getinfo_double(CURL *handle, CURLINFO info, double *value) {
     return curl_easy_getinfo(handle, info, value);
 }
+static inline CURLcode ccurl_setopt_off_t(CURL *handle, CURLoption option, curl_off_t value) {
+    return curl_easy_setopt(handle, option, value);
+}
+static inline CURLcode ccurl_setopt_slist(CURL *handle, CURLoption option, struct curl_slist *list) {
+    return curl_easy_setopt(handle, option, list);
+}
+static inline CURLcode ccurl_setopt_header_callback(CURL *handle, curl_write_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, callback);
+}
+static inline CURLcode ccurl_setopt_xferinfo_callback(CURL *handle, curl_xferinfo_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, callback);
+}
+/// `ssl_ctx` in the callback is the `SSL_CTX *` libcurl created for one connection (OpenSSL backend).
+static inline CURLcode ccurl_setopt_ssl_ctx_callback(CURL *handle, curl_ssl_ctx_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_SSL_CTX_FUNCTION, callback);
+}
+/// TLS 1.2 as both floor and ceiling: the version constants are shifted enum values.
+static inline CURLcode ccurl_setopt_tls12_only(CURL *handle) {
+    return curl_easy_setopt(handle, CURLOPT_SSLVERSION, (long)(CURL_SSLVERSION_TLSv1_2 | CURL_SSLVERSION_MAX_TLSv1_2));
+}
+static inline CURLcode ccurl_getinfo_off_t(CURL *handle, CURLINFO info, curl_off_t *value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+/// CURL_READFUNC_ABORT as a function, so Swift need not copy the constant.
+static inline size_t ccurl_readfunc_abort(void) { return CURL_READFUNC_ABORT; }
 /// CURLVERSION_NOW is a macro; curl_version_info needs it.
 static inline const curl_version_info_data *ccurl_version_info(void) {
     return curl_version_info(CURLVERSION_NOW);

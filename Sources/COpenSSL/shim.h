@@ -117,5 +117,50 @@ static inline SSL_CTX *copenssl_client_context(copenssl_peer_policy *policy, con
     return context;
 }
 
+/// Writes the certificate's SHA-256 as 64 lower-case hex digits (empty on failure).
+static inline void copenssl_certificate_sha256(X509 *cert, char out[65]) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int digest_length = 0;
+    out[0] = 0;
+    if (X509_digest(cert, EVP_sha256(), digest, &digest_length) != 1 || digest_length != 32) { return; }
+    for (unsigned int index = 0; index < digest_length; index++) {
+        snprintf(out + index * 2, 3, "%02x", digest[index]);
+    }
+}
+
+/// Insecure mode's verify callback: accepts any chain but records the leaf's fingerprint and name,
+/// so the caller can still learn the pin (trust on first use).
+static int copenssl_record_callback(int preverify_ok, X509_STORE_CTX *store) {
+    (void)preverify_ok;
+    SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+    if (!ssl) { return 1; }
+    copenssl_peer_policy *policy = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+    if (!policy || X509_STORE_CTX_get_error_depth(store) != 0) { return 1; }
+    X509 *cert = X509_STORE_CTX_get_current_cert(store);
+    if (!cert) { return 1; }
+    copenssl_certificate_sha256(cert, policy->seen_pin);
+    (void)copenssl_certificate_names(cert, "", policy->seen_name, sizeof(policy->seen_name));
+    return 1;
+}
+
+/// Prepares a context another library created (libcurl's CURLOPT_SSL_CTX_FUNCTION) for `policy`:
+/// TLS 1.2 only, `policy` as the context's app data, and the verify callback of its mode; for the CA
+/// mode `ca_file` is loaded as the trust anchor. Returns 1, or 0 with `policy->failure` filled.
+static inline int copenssl_prepare_context(SSL_CTX *context, copenssl_peer_policy *policy, const char *ca_file) {
+    SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
+    SSL_CTX_set_max_proto_version(context, TLS1_2_VERSION);
+    SSL_CTX_set_app_data(context, policy);
+    if (policy->mode == COPENSSL_MODE_INSECURE) {
+        SSL_CTX_set_verify(context, SSL_VERIFY_PEER, copenssl_record_callback);
+        return 1;
+    }
+    if (policy->mode == COPENSSL_MODE_CA && SSL_CTX_load_verify_locations(context, ca_file, NULL) != 1) {
+        snprintf(policy->failure, sizeof(policy->failure), "cannot load CA file %s", ca_file ? ca_file : "(none)");
+        return 0;
+    }
+    SSL_CTX_set_verify(context, SSL_VERIFY_PEER, copenssl_verify_callback);
+    return 1;
+}
+
 static inline void copenssl_context_free(SSL_CTX *context) { SSL_CTX_free(context); }
 #endif

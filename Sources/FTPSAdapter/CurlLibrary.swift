@@ -7,9 +7,13 @@ internal import CCurl
 ///
 /// Exists because libcurl's global init is not thread-safe and must precede every easy handle.
 package enum CurlLibrary {
-    /// Calls `curl_global_init(CURL_GLOBAL_DEFAULT)`; the executable calls this once in `main`.
+    /// Swift runs a static `let` initializer exactly once, thread-safely.
+    private static let initialized: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+
+    /// Calls `curl_global_init(CURL_GLOBAL_DEFAULT)` the first time only; the executable calls this
+    /// in `main`, and every transfer calls it again in case it did not.
     package static func initialize() {
-        _ = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+        _ = initialized
     }
 
     /// The linked library's version and TLS backend, e.g. `7.88.1 (OpenSSL/3.0.17)`.

@@ -15,6 +15,7 @@ struct SimulatedPrinterIdentity: Sendable {
     var serial: String
     var accessCode: String
     var port: Int
+    var ftpsPort: Int
 }
 
 /// Writes the simulator's working directory.
@@ -55,6 +56,26 @@ struct SimulatorFiles {
                 ["x509", "-req", "-in", request, "-CA", caPath, "-CAkey", caKey, "-CAcreateserial", "-days", "3650",
                  "-sha256", "-extfile", extensions, "-out", directory + "/tls/\(printer.serial).pem"])
         }
+    }
+
+    /// Where each printer's files live (its FTPS root).
+    func storageRoot(for printer: SimulatedPrinterIdentity) -> String { directory + "/storage/" + printer.name }
+
+    /// Writes the FTPS servers' configuration (one implicit-FTPS endpoint per printer).
+    func writeStorageConfiguration(for printers: [SimulatedPrinterIdentity]) throws -> String {
+        var servers: [String] = []
+        for printer in printers {
+            let root = storageRoot(for: printer)
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            servers.append(
+                #"{"port":\#(printer.ftpsPort),"password":"\#(printer.accessCode)","root":"\#(root)","#
+                    + #""cert":"\#(directory)/tls/\#(printer.serial).pem","key":"\#(directory)/tls/\#(printer.serial).key"}"#
+            )
+        }
+        let path = directory + "/tls/ftps.json"
+        try (#"{"servers":["# + servers.joined(separator: ",") + "]}\n").write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o600)
+        return path
     }
 
     /// Writes one password file per listener and the broker configuration.
@@ -107,6 +128,7 @@ struct SimulatorFiles {
                 serial = "\(printer.serial)"
                 access_code = "\(printer.accessCode)"
                 mqtt_port = \(printer.port)
+                ftps_port = \(printer.ftpsPort)
                 tls = "ca"
                 ca_file = "\(caPath)"
 

@@ -27,6 +27,7 @@ final class SimulatorRunner: Sendable {
     private let speed: Double
     private let logger: Logger
     private let broker = Mutex<Process?>(nil)
+    private let storageServer = Mutex<Process?>(nil)
     private let printers: Mutex<[String: SimulatedPrinter]>
     private let output = Mutex(())
 
@@ -35,8 +36,8 @@ final class SimulatorRunner: Sendable {
         self.interval = interval
         self.speed = speed
         self.logger = logger
-        let ports = try FreePorts.take(models.count + 1)
-        internalPort = ports[models.count]
+        let ports = try FreePorts.take(2 * models.count + 1)
+        internalPort = ports[2 * models.count]
         internalPassword = String(UInt64.random(in: 0...UInt64.max), radix: 36)
         var identities: [SimulatedPrinterIdentity] = []
         var seen: [String: Int] = [:]
@@ -49,7 +50,9 @@ final class SimulatorRunner: Sendable {
                 + number
             let code = String(format: "%08d", Int.random(in: 0...99_999_999))
             identities.append(
-                SimulatedPrinterIdentity(name: name, model: model, serial: serial, accessCode: code, port: ports[index]))
+                SimulatedPrinterIdentity(
+                    name: name, model: model, serial: serial, accessCode: code, port: ports[index],
+                    ftpsPort: ports[models.count + index]))
         }
         self.identities = identities
         printers = Mutex(
@@ -65,6 +68,8 @@ final class SimulatorRunner: Sendable {
         try startBroker()
         defer { stopBroker() }
         try await waitForBroker()
+        await startStorage()
+        defer { stopStorage() }
 
         var schedule = RetrySchedule()
         schedule.initial = .milliseconds(200)
@@ -236,6 +241,69 @@ final class SimulatorRunner: Sendable {
         return ((values[0] << 16) | values[1], (values[2] << 16) | values[3])
     }
 
+    // MARK: - Storage (FTPS)
+
+    /// Starts the implicit-FTPS servers (pyftpdlib); without them the printers simply have no files.
+    private func startStorage() async {
+        guard let python = Self.locate(environment: "BAMBU_SIM_PYTHON", candidates: [".venv/bin/python"]),
+            let script = Self.locate(
+                environment: "BAMBU_SIM_FTPS_SCRIPT",
+                candidates: ["Sources/BambuSimulator/ftps_server.py", "scripts/ftps_server.py", "share/bambu-serial/ftps_server.py"])
+        else {
+            say("warning FTPS disabled: the FTPS server script or its Python (pyftpdlib) was not found; run `make venv`")
+            return
+        }
+        do {
+            let config = try files.writeStorageConfiguration(for: identities)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = [script, "--config", config, "--seed"]
+            let log = FileHandle(forWritingAtPath: files.brokerLogPath)
+            log?.seekToEndOfFile()
+            process.standardOutput = log
+            process.standardError = log
+            try process.run()
+            storageServer.withLock { $0 = process }
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(15)
+            while clock.now < deadline {
+                if identities.allSatisfy({ FreePorts.accepts($0.ftpsPort) }) { return }
+                if !process.isRunning { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            say("warning FTPS disabled: the FTPS server did not start; see \(files.brokerLogPath)")
+        } catch {
+            say("warning FTPS disabled: \(error)")
+        }
+    }
+
+    private func stopStorage() {
+        guard let process = storageServer.withLock({ state -> Process? in
+            defer { state = nil }
+            return state
+        }) else { return }
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    /// `$environment`, else the first candidate found walking up from the executable's directory.
+    private static func locate(environment: String, candidates: [String]) -> String? {
+        if let value = ProcessInfo.processInfo.environment[environment], !value.isEmpty { return value }
+        var directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            for candidate in candidates {
+                let path = directory.appendingPathComponent(candidate).path
+                if FileManager.default.isExecutableFile(atPath: path) || FileManager.default.fileExists(atPath: path) {
+                    return path
+                }
+            }
+            directory.deleteLastPathComponent()
+        }
+        return nil
+    }
+
     // MARK: - Broker
 
     private func startBroker() throws {
@@ -298,7 +366,7 @@ final class SimulatorRunner: Sendable {
         for identity in identities {
             say(
                 "printer \(identity.name) model=\(identity.model.configName) serial=\(identity.serial) "
-                    + "mqtt=127.0.0.1:\(identity.port)")
+                    + "mqtt=127.0.0.1:\(identity.port) ftps=127.0.0.1:\(identity.ftpsPort)")
         }
         say("ready config=\(files.configPath) dir=\(files.directory) printers=\(identities.map(\.name).joined(separator: ","))")
     }
