@@ -70,7 +70,11 @@ let package = Package(
             dependencies: ["BridgeRuntime", "CMosquitto", "COpenSSL", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        .target(name: "FTPSAdapter", dependencies: ["BridgeRuntime", "CCurl"], swiftSettings: strict),
+        .target(
+            name: "FTPSAdapter",
+            dependencies: ["BridgeRuntime", "CCurl", "COpenSSL", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .target(name: "CameraAdapter", dependencies: ["BridgeRuntime", "CLibAV", "CTurboJPEG"], swiftSettings: strict),
         .target(
             name: "SystemdAdapter",
@@ -108,6 +112,9 @@ let package = Package(
         .testTarget(name: "BambuSimulatorTests", dependencies: ["BambuSimulator", "BambuModel"], swiftSettings: strict),
         .testTarget(name: "BridgeConfigTests", dependencies: ["BridgeConfig", "BridgeTestSupport"], swiftSettings: strict),
         .testTarget(name: "IntegrationTests", dependencies: ["BridgeTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "FTPSAdapterTests", dependencies: ["FTPSAdapter", "BridgeTestSupport"], swiftSettings: strict
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["BridgeTestSupport", "BridgeRuntime", "PTYAdapter"],
