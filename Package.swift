@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(name: "BridgeCoreTests", dependencies: ["BridgeCore", "BridgeTestSupport"], swiftSettings: strict),
         .testTarget(name: "BambuSimulatorTests", dependencies: ["BambuSimulator", "BambuModel"], swiftSettings: strict),
         .testTarget(name: "BridgeConfigTests", dependencies: ["BridgeConfig", "BridgeTestSupport"], swiftSettings: strict),
-        .testTarget(name: "IntegrationTests", dependencies: ["BridgeTestSupport"], swiftSettings: strict),
+        .testTarget(name: "IntegrationTests", dependencies: ["BridgeTestSupport", "BridgeCore"], swiftSettings: strict),
         .testTarget(
             name: "FTPSAdapterTests", dependencies: ["FTPSAdapter", "BridgeTestSupport"], swiftSettings: strict
         ),

@@ -12,6 +12,8 @@ import Glibc
 package final class SerialClient {
     private var descriptor: Int32
     private var pending: [UInt8] = []
+    /// Every line read so far, for checks over a whole conversation.
+    package private(set) var transcript: [String] = []
 
     /// Opens the port. - Throws: `SerialClientError` with errno.
     package init(path: String) throws {
@@ -54,7 +56,9 @@ package final class SerialClient {
         while true {
             drain()
             while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                lines.append(String(decoding: pending[..<newline], as: UTF8.self))
+                let line = String(decoding: pending[..<newline], as: UTF8.self)
+                lines.append(line)
+                transcript.append(line)
                 pending.removeSubrange(...newline)
             }
             if done(lines) || clock.now >= deadline { return lines }

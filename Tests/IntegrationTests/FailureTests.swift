@@ -66,10 +66,7 @@ import Glibc
         let harness = try await SimulatorHarness(models: "x1c")
         let (daemon, _) = try await harness.startDaemon()
         let client = try SerialClient(path: harness.port("x1c"))
-        for _ in 0..<100 {
-            if (try await client.command("M105").last ?? "").contains("T:0.0 /0.0") == false { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        try await client.waitForFirstReport()
         let pid = try #require(
             Int32(
                 (try String(contentsOfFile: harness.directory + "/mosquitto.pid", encoding: .utf8))
@@ -180,10 +177,7 @@ enum ClosedPort {
         let harness = try await SimulatorHarness(models: "x1c")
         let (daemon, _) = try await harness.startDaemon()
         let client = try SerialClient(path: harness.port("x1c"))
-        for _ in 0..<100 {
-            if (try await client.command("M105").last ?? "").contains("T:0.0 /0.0") == false { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        try await client.waitForFirstReport()
         harness.simulator.send("lock x1c")
         let notice = await client.readLines(timeout: .seconds(10)) { $0.contains { $0.contains("requires signed commands") } }
         #expect(notice.contains { $0.hasPrefix("//action:notification x1c: the printer requires signed commands") })

@@ -15,9 +15,9 @@ final class SimulatorHarness: Sendable {
     let configPath: String
 
     /// Starts the simulator with `models` and waits for its `ready` line.
-    init(models: String = "x1c,h2d") async throws {
+    init(models: String = "x1c,h2d", speed: Int = 1) async throws {
         directory = try Self.makeDirectory()
-        simulator = try ChildProcess(["sim", "--models", models, "--dir", directory])
+        simulator = try ChildProcess(["sim", "--models", models, "--dir", directory, "--speed", "\(speed)"])
         guard await simulator.waitForLine(timeout: .seconds(30), { $0.hasPrefix("ready ") }) != nil else {
             throw HarnessError("simulator not ready: \(simulator.output) \(simulator.errorOutput)")
         }
@@ -63,6 +63,24 @@ final class SimulatorHarness: Sendable {
         await Wait.until(timeout: timeout) { self.requests(for: name).contains(payload) }
     }
 
+    /// Sends a console command until the simulator reports `state` for the printer afterwards
+    /// (a pause is refused while the printer still prepares, as on a real printer).
+    @discardableResult
+    func console(_ command: String, until state: String, timeout: Duration = .seconds(15)) async -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        let words = command.split(separator: " ")
+        let expected = "ok \(words[0]) \(words.count > 1 ? String(words[1]) : "") \(state)"
+        while clock.now < deadline {
+            let seen = simulator.output.count
+            simulator.send(command)
+            _ = await Wait.until(timeout: .seconds(2)) { self.simulator.output.count > seen }
+            if simulator.output.dropFirst(seen).contains(expected) { return true }
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+        return false
+    }
+
     /// Stops the simulator and removes the directory.
     func stop() async {
         await simulator.terminate()
@@ -82,6 +100,14 @@ struct HarnessError: Error, CustomStringConvertible {
 }
 
 extension SerialClient {
+    /// Polls M105 until the printer's first report arrived (temperatures no longer all zero).
+    func waitForFirstReport() async throws {
+        for _ in 0..<100 {
+            if (try await command("M105").last ?? "").contains("T:0.0 /0.0") == false { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
     /// Sends a line and returns the reply lines up to and including the `ok`, without the
     /// `//` notices that may arrive in between (link state changes).
     func command(_ line: String, timeout: Duration = .seconds(5)) async throws -> [String] {

@@ -220,17 +220,17 @@ final class SimulatorRunner: Sendable {
             say("error unknown command: \(verb)")
             return
         }
-        let messages: [JSONValue] = printers.withLock { printers in
-            guard var printer = printers[identity.serial] else { return [] }
+        let (messages, state): ([JSONValue], String) = printers.withLock { printers in
+            guard var printer = printers[identity.serial] else { return ([], "?") }
             printer.advance(to: now)
             let messages = printer.apply(control, at: now)
             printers[identity.serial] = printer
-            return messages
+            return (messages, printer.gcodeState)
         }
         for message in messages {
             client.publish(topic: "device/\(identity.serial)/report", payload: message.serializedBytes, qos: 0)
         }
-        say("ok \(verb) \(identity.name)")
+        say("ok \(verb) \(identity.name) \(state)")
     }
 
     /// `0300_0100_0001_0007` → (attr 0x03000100, code 0x00010007).
