@@ -9,7 +9,7 @@ connection's TLS session (vsFTPd's ``require_ssl_reuse``); a data connection tha
 handshake is refused with ``522 SSL connection failed; session reuse required``.
 
 Usage:
-    ftps_server.py --config servers.json [--seed] [--verbose]
+    ftps_server.py --config servers.json [--seed] [--verbose] [--exit-with-parent]
 
 ``servers.json``::
 
@@ -237,6 +237,9 @@ def main():
     parser.add_argument("--config", required=True, help="JSON file: {\"servers\": [...]}")
     parser.add_argument("--seed", action="store_true", help="put sample files into empty roots")
     parser.add_argument("--verbose", action="store_true", help="log every FTP command")
+    parser.add_argument(
+        "--exit-with-parent", action="store_true", help="exit when the process that started us is gone (tests)"
+    )
     arguments = parser.parse_args()
 
     logging.basicConfig(
@@ -258,7 +261,8 @@ def main():
         if arguments.seed:
             seed(os.path.abspath(entry["root"]))
         server = FTPServer(("127.0.0.1", int(entry["port"])), handler, ioloop=ioloop)
-        server.max_cons = 64
+        # pyftpdlib counts every socket of the shared IOLoop (all printers), so no global cap.
+        server.max_cons = 0
         server.max_cons_per_ip = 0
         servers.append(server)
 
@@ -267,8 +271,18 @@ def main():
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    # A parent may have spawned us with these blocked (the mask is inherited); we must see them.
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+    # Foundation's Process starts children with most signals blocked (the mask is inherited):
+    # without this, SIGTERM would never arrive.
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+    if arguments.exit_with_parent:
+        parent = os.getppid()
+
+        def check_parent():
+            if os.getppid() != parent:
+                log.warning("parent process %s is gone; exiting", parent)
+                raise SystemExit(0)
+
+        ioloop.call_every(1.0, check_parent)
     print("ready", flush=True)
     try:
         ioloop.loop(timeout=1.0)

@@ -88,7 +88,7 @@ package final class FTPSClient: Sendable {
                 queue.submit(
                     TransferQueue.Job {
                         guard !cancellation.isCancelled else {
-                            let error = FTPSError(.cancelled, "cancelled before it started")
+                            let error = FTPSError(.cancelled, "cancelled before the transfer started")
                             continuation.resume(returning: .failure(error))
                             return
                         }

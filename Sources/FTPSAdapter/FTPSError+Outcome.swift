@@ -19,7 +19,8 @@ extension FTPSError {
     ) -> (Kind, String) {
         let code = outcome.code
         let reply = outcome.responseCode
-        let replyText = outcome.replies.last.map { ": \($0)" } ?? ""
+        // "550 No such file or directory." when the last reply line carries the last reply code.
+        let lastReply = outcome.replies.last.flatMap { $0.hasPrefix(String(reply)) ? $0 : nil } ?? String(reply)
         if outcome.cancelled { return (.cancelled, "cancelled the \(operation.summary)") }
         if let failure = outcome.localFailure { return (.localFile, failure) }
         if !outcome.tlsFailure.isEmpty { return (.tls, "TLS: \(outcome.tlsFailure)") }
@@ -30,13 +31,13 @@ extension FTPSError {
         case 552, 452:
             return (.storageFull, "the printer's storage is full (FTP \(reply))")
         case 522:
-            return (.tls, "the printer refused the TLS data connection (FTP 522\(replyText))")
+            return (.tls, "the printer refused the TLS data connection (FTP \(lastReply))")
         case 421:
-            return (.unreachable, "the printer at \(authority) closed the connection (FTP 421\(replyText))")
+            return (.unreachable, "the printer at \(authority) closed the connection (FTP \(lastReply))")
         case 425:
             return (
                 .protocolError,
-                "the printer could not open a data connection (FTP 425\(replyText)); is another transfer running?"
+                "the printer could not open a data connection (FTP \(lastReply)); is another transfer running?"
             )
         default:
             break
@@ -65,25 +66,25 @@ extension FTPSError {
                 if case .list(let path) = operation { return (.notFound, "no such directory \(path)") }
                 return (.notFound, "no such file \(operation.path)")
             }
-            return (.protocolError, "the printer refused the \(operation.summary) (FTP \(reply)\(replyText))")
+            return (.protocolError, "the printer refused the \(operation.summary) (FTP \(lastReply))")
         case CURLE_QUOTE_ERROR:
-            return quoteFailure(outcome, operation, replyText: replyText)
+            return quoteFailure(outcome, operation, lastReply: lastReply)
         case CURLE_UPLOAD_FAILED:
-            return (.protocolError, "the printer refused the \(operation.summary) (FTP \(reply)\(replyText))")
+            return (.protocolError, "the printer refused the \(operation.summary) (FTP \(lastReply))")
         case CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE:
             let lost = "lost the connection to \(authority) during the \(operation.summary)"
             return (.unreachable, "\(lost) (\(outcome.detail))")
         case CURLE_ABORTED_BY_CALLBACK:
             return (.protocolError, "the \(operation.summary) was aborted (\(outcome.detail))")
         default:
-            let server = reply == 0 ? "" : "; FTP \(reply)\(replyText)"
+            let server = reply == 0 ? "" : "; FTP \(lastReply)"
             return (.protocolError, "the \(operation.summary) failed: \(outcome.detail)\(server)")
         }
     }
 
     /// A rejected `DELE`, `MKD` or `RNFR`/`RNTO`.
     private static func quoteFailure(
-        _ outcome: TransferOutcome, _ operation: FTPSOperation, replyText: String
+        _ outcome: TransferOutcome, _ operation: FTPSOperation, lastReply: String
     ) -> (Kind, String) {
         let reply = outcome.responseCode
         switch operation {
@@ -93,11 +94,11 @@ extension FTPSError {
             // RNFR answers 350 when the source exists; a 550 after that is about the target.
             let sourceAccepted = outcome.replies.contains { $0.hasPrefix("350") }
             if !sourceAccepted { return (.notFound, "no such file \(from)") }
-            return (.protocolError, "the printer refused to rename \(from) to \(to) (FTP 550\(replyText))")
+            return (.protocolError, "the printer refused to rename \(from) to \(to) (FTP \(lastReply))")
         case .makeDirectory(let path):
-            return (.protocolError, "the printer refused to create \(path) (FTP \(reply)\(replyText))")
+            return (.protocolError, "the printer refused to create \(path) (FTP \(lastReply))")
         default:
-            return (.protocolError, "the printer refused the \(operation.summary) (FTP \(reply)\(replyText))")
+            return (.protocolError, "the printer refused the \(operation.summary) (FTP \(lastReply))")
         }
     }
 

@@ -9,6 +9,7 @@ import Synchronization
 /// thread (`FTPSClient.lastSeenFingerprint`), and because `.pinned(_, pin: nil)` trusts the first
 /// certificate it sees and then holds later transfers to it, as the MQTT client does.
 final class PinBook: Sendable {
+    /// The expected pin, the last fingerprint, and whether the first accepted one becomes the pin.
     private struct State {
         var expected: String?
         var lastSeen: String?

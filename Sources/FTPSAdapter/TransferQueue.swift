@@ -16,6 +16,7 @@ final class TransferQueue: Sendable {
         let run: @Sendable () -> Void
     }
 
+    /// Jobs not yet started, and whether a thread is draining them.
     private struct State {
         var jobs: [Job] = []
         var draining = false

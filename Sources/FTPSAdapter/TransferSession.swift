@@ -109,6 +109,9 @@ struct TransferSession {
         _ source: TransferRequest.UploadSource, total: Int64, to path: String,
         _ progress: (@Sendable (Int64, Int64) -> Void)?
     ) throws(FTPSError) {
+        guard !path.hasSuffix("/") else {
+            throw FTPSError(.protocolError, "cannot upload to \(path): the remote path names a directory")
+        }
         var request = TransferRequest(path: path, body: .upload(source, total: total))
         request.createMissingDirectories = true
         request.progress = progress

@@ -50,7 +50,8 @@ final class FTPSTestServer: Sendable {
         let config = directory + "/servers.json"
         let json = try JSONSerialization.data(withJSONObject: ["servers": entries], options: [.sortedKeys])
         try json.write(to: URL(fileURLWithPath: config))
-        var arguments = [Fixtures.repositoryRoot + "/scripts/ftps_server.py", "--config", config]
+        // --exit-with-parent: a crashed or killed test run must not leave servers behind.
+        var arguments = [Fixtures.repositoryRoot + "/scripts/ftps_server.py", "--config", config, "--exit-with-parent"]
         if seed { arguments.append("--seed") }
         process = try ChildProcess(arguments, executable: python)
         let ready = await Wait.until(timeout: .seconds(20)) { [process] in

@@ -4,6 +4,7 @@
 import FTPSAdapter
 import Testing
 
+/// `LIST` parsing without a server: the line formats printers and pyftpdlib produce.
 @Suite struct ListingParserTests {
     static let now = RemoteFileDate(year: 2025, month: 6, day: 20, hour: 12, minute: 0)
 

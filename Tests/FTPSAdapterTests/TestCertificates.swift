@@ -78,6 +78,7 @@ struct TestCertificates: Sendable {
 
 /// A short-lived helper process whose output is wanted whole.
 enum Command {
+    /// Exit status and everything printed.
     struct Result {
         var status: Int32
         /// Standard output and standard error, interleaved.

@@ -131,3 +131,38 @@ import Testing
         await harness.stop()
     }
 }
+
+@Suite(.serialized, .timeLimit(.minutes(3))) struct UploadTests {
+    @Test func uploadCommandAndSerialUpload() async throws {
+        let harness = try await SimulatorHarness(models: "x1c")
+        // bambu-serial upload FILE --print: the bytes arrive and the job starts.
+        let local = harness.directory + "/Part.gcode.3mf"
+        let bytes = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        _ = FileManager.default.createFile(atPath: local, contents: Data(bytes))
+        let upload = try ChildProcess(["upload", "--config", harness.configPath, "x1c", local, "--print"])
+        #expect(await Wait.until(timeout: .seconds(30)) { !upload.isRunning })
+        #expect(upload.output == ["uploaded /Part.gcode.3mf to x1c", "started Part on x1c"], "\(upload.errorOutput)")
+        let stored = try Data(contentsOf: URL(fileURLWithPath: harness.directory + "/storage/x1c/Part.gcode.3mf"))
+        #expect([UInt8](stored) == bytes)
+        #expect(harness.requests(for: "x1c").contains { $0.contains(#""url":"file:///sdcard/Part.gcode.3mf""#) })
+
+        // M28 … M29 through the pty: the lines land on the printer as a file.
+        let (daemon, _) = try await harness.startDaemon()
+        let client = try SerialClient(path: harness.port("x1c"))
+        try await client.waitForFirstReport()
+        #expect(try await client.command("M28 /cube.gcode") == ["Writing to file: /cube.gcode", "ok"])
+        #expect(try await client.command("N1 G28*18") == ["ok"])
+        #expect(try await client.command("G1 X10 Y10") == ["ok"])
+        let done = try await client.command("M29")
+        #expect(done.first == "Done saving file." && done.last == "ok")
+        _ = await client.readLines(timeout: .seconds(15)) { _ in
+            client.transcript.contains("//action:notification x1c: uploaded /cube.gcode")
+        }
+        #expect(client.transcript.contains("//action:notification x1c: uploaded /cube.gcode"))
+        let text = try String(contentsOfFile: harness.directory + "/storage/x1c/cube.gcode", encoding: .utf8)
+        #expect(text == "G28\nG1 X10 Y10\n")
+        client.close()
+        await daemon.terminate()
+        await harness.stop()
+    }
+}

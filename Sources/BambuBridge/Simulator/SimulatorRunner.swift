@@ -257,7 +257,7 @@ final class SimulatorRunner: Sendable {
             let config = try files.writeStorageConfiguration(for: identities)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [script, "--config", config, "--seed"]
+            process.arguments = [script, "--config", config, "--seed", "--exit-with-parent"]
             let log = FileHandle(forWritingAtPath: files.brokerLogPath)
             log?.seekToEndOfFile()
             process.standardOutput = log
