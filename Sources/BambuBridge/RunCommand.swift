@@ -2,6 +2,7 @@
 // `bambu-serial run`: the daemon.
 
 import ArgumentParser
+import BambuModel
 import BridgeConfig
 import BridgeRuntime
 import CameraAdapter
@@ -27,6 +28,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
+
+    @Option(name: .long, help: "Status socket for `bambu-serial status` (default: /run/bambu-serial/status.sock, else state_dir).")
+    var statusSocket: String?
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
@@ -54,7 +58,10 @@ struct RunCommand: AsyncParsableCommand {
         let notifier = SystemdNotifier()
         let supervisor = PrinterSupervisor(
             configuration: configuration, factories: .live, notifier: notifier, logger: logger)
-        let service = BridgeService(supervisor: supervisor, notifier: notifier, logger: logger)
+        let statusServer = startStatusServer(configuration: configuration, supervisor: supervisor, logger: logger)
+        defer { statusServer?.stop() }
+        let service = BridgeService(
+            supervisor: supervisor, notifier: notifier, configPath: options.config, logger: logger)
         let group = ServiceGroup(
             services: [service], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
             logger: logger)
@@ -64,12 +71,31 @@ struct RunCommand: AsyncParsableCommand {
         try await group.run()
         logger.info("stopped")
     }
+
+    /// Listens on the status socket: the explicit path, the runtime directory, else the state directory.
+    private func startStatusServer(
+        configuration: BridgeConfiguration, supervisor: PrinterSupervisor, logger: Logger
+    ) -> StatusServer? {
+        let candidates =
+            statusSocket.map { [$0] }
+            ?? [StatusSocket.defaultPath, StatusSocket.fallbackPath(stateDirectory: configuration.bridge.stateDirectory)]
+        for path in candidates {
+            if let server = try? StatusServer(path: path) {
+                server.start(logger: logger) { StatusReport.json(supervisor.statuses).serialized }
+                logger.info("status socket ready", metadata: ["status.socket": "\(path)"])
+                return server
+            }
+        }
+        logger.warning("no status socket: none of the paths could be bound", metadata: ["paths": "\(candidates)"])
+        return nil
+    }
 }
 
 /// The supervisor as a service, with the watchdog and SIGHUP handling around it.
 struct BridgeService: Service {
     let supervisor: PrinterSupervisor
     let notifier: SystemdNotifier
+    let configPath: String
     let logger: Logger
 
     func run() async throws {
@@ -97,10 +123,18 @@ struct BridgeService: Service {
         }
     }
 
-    /// SIGHUP would end the process by default; it is caught so a stray `kill -HUP` is harmless.
+    /// SIGHUP re-reads the configuration; an invalid file is refused and the running one kept.
     private func hangups() async {
         for await _ in await UnixSignalsSequence(trapping: .sighup) {
-            logger.notice("SIGHUP received: configuration reload is not implemented yet; restart the service to apply changes")
+            do {
+                let configuration = try ConfigurationLoader.load(path: configPath)
+                await supervisor.reload(configuration)
+            } catch {
+                for diagnostic in error.diagnostics {
+                    logger.error("reload refused: \(diagnostic.description)")
+                }
+                logger.error("configuration not reloaded; the running configuration stays in force")
+            }
         }
     }
 }

@@ -42,6 +42,8 @@ package struct PrinterSession: Sendable {
     var uploads: [Int: String] = [:]
     var uploadProgress: [Int: Int] = [:]
     var knownHMS: [HMSEntry] = []
+    /// Whether a host has the port open.
+    package private(set) var hostAttached = false
     var hostIsActive = false
 
     /// A command holding its `ok` (M109 and friends).
@@ -86,6 +88,7 @@ package struct PrinterSession: Sendable {
         var output = Output()
         switch event {
         case .hostBytes(let bytes):
+            hostAttached = true
             for line in assembler.push(bytes) { receive(line, at: now, into: &output) }
             if !hostIsActive, output.effects.contains(where: { if case .write = $0 { true } else { false } }) {
                 // The host talked and got its first reply: now it can take notices (serial-host.md §5.3).
@@ -99,8 +102,10 @@ package struct PrinterSession: Sendable {
         case .hostAttached:
             resetHost(into: &output)
             hostNeedsLinkState = true
+            hostAttached = true
         case .hostDetached:
             resetHost(into: &output)
+            hostAttached = false
         case .report(let bytes):
             receiveReport(bytes, at: now, into: &output)
         case .linkConnecting:

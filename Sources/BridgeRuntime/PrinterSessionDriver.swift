@@ -4,6 +4,7 @@
 package import BridgeCore
 package import Logging
 import GCode
+import Synchronization
 
 /// The loop behind one printer slot.
 ///
@@ -13,23 +14,38 @@ import GCode
 package struct PrinterSessionDriver: Sendable {
     private let initialSession: PrinterSession
     private let port: any HostPort
-    private let link: any PrinterLink
+    private let links: AsyncStream<PrinterConnection>
+    private let current: CurrentConnection
     private let logger: Logger
     private let observer: SessionObserver
-    private let storage: StorageWorker
+    private let spoolDirectory: String
 
+    /// A driver whose printer link (and storage) can be replaced while it runs (configuration reload):
+    /// each value on `links` replaces the previous one once the previous link's events end.
+    package init(
+        session: PrinterSession, port: any HostPort, links: AsyncStream<PrinterConnection>, logger: Logger,
+        spoolDirectory: String = "/tmp", observer: SessionObserver = SessionObserver()
+    ) {
+        self.initialSession = session
+        self.port = port
+        self.links = links
+        self.current = CurrentConnection()
+        self.logger = logger
+        self.observer = observer
+        self.spoolDirectory = spoolDirectory
+    }
+
+    /// A driver with one fixed link.
     package init(
         session: PrinterSession, port: any HostPort, link: any PrinterLink, logger: Logger,
         storage: (any PrinterStorage)? = nil, spoolDirectory: String = "/tmp",
         observer: SessionObserver = SessionObserver()
     ) {
-        self.initialSession = session
-        self.port = port
-        self.link = link
-        self.logger = logger
-        self.observer = observer
-        self.storage = StorageWorker(
-            storage: storage, spoolDirectory: spoolDirectory, printerName: session.configuration.printerName)
+        let (links, continuation) = AsyncStream<PrinterConnection>.makeStream()
+        continuation.yield(PrinterConnection(link: link, storage: storage))
+        self.init(
+            session: session, port: port, links: links, logger: logger, spoolDirectory: spoolDirectory,
+            observer: observer)
     }
 
     /// Runs until the task is cancelled or both ports finish.
@@ -39,8 +55,11 @@ package struct PrinterSessionDriver: Sendable {
         let (events, continuation) = AsyncStream<SessionEvent>.makeStream()
         observer.registerPing { continuation.yield(.tick) }
         let (storageCommands, storageContinuation) = AsyncStream<StorageCommand>.makeStream()
+        let storage = StorageWorker(
+            storage: { [current] in current.connection?.storage }, spoolDirectory: spoolDirectory,
+            printerName: initialSession.configuration.printerName)
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { [storage] in
+            group.addTask {
                 await storage.run(storageCommands) { continuation.yield($0) }
             }
             group.addTask { [port] in
@@ -52,14 +71,22 @@ package struct PrinterSessionDriver: Sendable {
                     }
                 }
             }
-            group.addTask { [link] in
-                for await event in link.events {
-                    switch event {
-                    case .connecting: continuation.yield(.linkConnecting)
-                    case .up: continuation.yield(.linkUp)
-                    case .down(let reason, let permanent):
-                        continuation.yield(.linkDown(reason: reason, permanent: permanent))
-                    case .message(let bytes): continuation.yield(.report(bytes))
+            group.addTask { [links, current] in
+                var replaced = false
+                for await connection in links {
+                    if replaced {
+                        continuation.yield(.linkDown(reason: "reconnecting with the new configuration", permanent: false))
+                    }
+                    replaced = true
+                    current.connection = connection
+                    for await event in connection.link.events {
+                        switch event {
+                        case .connecting: continuation.yield(.linkConnecting)
+                        case .up: continuation.yield(.linkUp)
+                        case .down(let reason, let permanent):
+                            continuation.yield(.linkDown(reason: reason, permanent: permanent))
+                        case .message(let bytes): continuation.yield(.report(bytes))
+                        }
                     }
                 }
             }
@@ -68,12 +95,14 @@ package struct PrinterSessionDriver: Sendable {
             var timer: Task<Void, Never>?
             var scheduled: Duration?
             var reportedState = session.linkState
+            var reportedStatus = session.status
+            observer.statusChanged(reportedStatus)
             for await event in events {
                 let now = clock.now - start
                 for effect in session.handle(event, at: now) {
                     switch effect {
                     case .write(let replies): port.write(replies.wireBytes)
-                    case .publish(let request): link.publish(request)
+                    case .publish(let request): current.connection?.link.publish(request)
                     case .log(let record): limiter.log(record, at: now, to: logger)
                     case .storage(let command): storageContinuation.yield(command)
                     }
@@ -81,6 +110,11 @@ package struct PrinterSessionDriver: Sendable {
                 if session.linkState != reportedState {
                     reportedState = session.linkState
                     observer.linkStateChanged(reportedState)
+                }
+                let status = session.status
+                if status != reportedStatus {
+                    reportedStatus = status
+                    observer.statusChanged(status)
                 }
                 observer.processedEvent()
                 if event == .tick { scheduled = nil }
@@ -103,6 +137,26 @@ package struct PrinterSessionDriver: Sendable {
     }
 }
 
+/// A printer link and the storage that goes with it (both follow the printer's settings).
+package struct PrinterConnection: Sendable {
+    package var link: any PrinterLink
+    package var storage: (any PrinterStorage)?
+
+    package init(link: any PrinterLink, storage: (any PrinterStorage)?) {
+        self.link = link
+        self.storage = storage
+    }
+}
+
+/// The connection a driver currently uses; read by the publisher and the storage worker.
+final class CurrentConnection: Sendable {
+    private let value = Mutex<PrinterConnection?>(nil)
+    var connection: PrinterConnection? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
+}
+
 /// Callbacks through which the supervisor watches a session loop.
 package struct SessionObserver: Sendable {
     /// The link state changed (for `STATUS=` and `status`).
@@ -111,15 +165,19 @@ package struct SessionObserver: Sendable {
     package var processedEvent: @Sendable () -> Void
     /// Hands out a closure that wakes the loop (the watchdog's ping).
     package var registerPing: @Sendable (@escaping @Sendable () -> Void) -> Void
+    /// The session's status summary changed (for `bambu-serial status`).
+    package var statusChanged: @Sendable (SessionStatus) -> Void
 
     package init(
         linkStateChanged: @escaping @Sendable (LinkState) -> Void = { _ in },
         processedEvent: @escaping @Sendable () -> Void = {},
-        registerPing: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void = { _ in }
+        registerPing: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void = { _ in },
+        statusChanged: @escaping @Sendable (SessionStatus) -> Void = { _ in }
     ) {
         self.linkStateChanged = linkStateChanged
         self.processedEvent = processedEvent
         self.registerPing = registerPing
+        self.statusChanged = statusChanged
     }
 }
 

@@ -20,7 +20,8 @@ package protocol PrinterStorage: Sendable {
 /// Exists because printers allow one transfer at a time (bambu-lan.md §6.1) and because a
 /// listing must never hold up the host: results come back to the session as events.
 struct StorageWorker: Sendable {
-    let storage: (any PrinterStorage)?
+    /// The storage of the current connection (it changes when the configuration is reloaded).
+    let storage: @Sendable () -> (any PrinterStorage)?
     let spoolDirectory: String
     let printerName: String
 
@@ -34,7 +35,7 @@ struct StorageWorker: Sendable {
                 // Coalesce bursts (M21 then M20, several uploads): at most one listing per second.
                 if let last = lastListing, ContinuousClock.now - last < .seconds(1) { continue }
                 lastListing = ContinuousClock.now
-                guard let storage else {
+                guard let storage = storage() else {
                     report(.storageListFailed(reason: "no storage configured"))
                     continue
                 }
@@ -44,7 +45,7 @@ struct StorageWorker: Sendable {
                     report(.storageListFailed(reason: "\(error)"))
                 }
             case .delete(let operation, let path):
-                guard let storage else {
+                guard let storage = storage() else {
                     report(.storageFinished(operation: operation, error: "no storage configured"))
                     continue
                 }
@@ -69,7 +70,7 @@ struct StorageWorker: Sendable {
                 try? spools.removeValue(forKey: operation)?.close()
                 let path = spoolPath(operation)
                 defer { try? FileManager.default.removeItem(atPath: path) }
-                guard let storage else {
+                guard let storage = storage() else {
                     report(.storageFinished(operation: operation, error: "no storage configured"))
                     continue
                 }

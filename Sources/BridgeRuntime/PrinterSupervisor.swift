@@ -3,6 +3,9 @@
 
 import BambuModel
 package import BridgeConfig
+#if canImport(Glibc)
+import Glibc
+#endif
 package import BridgeCore
 package import Logging
 import Synchronization
@@ -45,58 +48,124 @@ package protocol ServiceNotifier: Sendable {
 /// Owns every printer slot.
 ///
 /// Exists because printers come and go independently: each slot (pty + link + session) runs in
-/// its own child task, a slot that fails to start or ends is restarted after a delay, and no
-/// failure leaves its slot. `READY=1` is sent once every enabled printer's port exists (or
-/// failed to), not when printers are online: an offline printer is a normal state.
+/// its own task, a slot that fails to start or ends is restarted after a delay, and no failure
+/// leaves its slot. `READY=1` is sent once every enabled printer's port exists (or failed to), not
+/// when printers are online: an offline printer is a normal state. A reload (SIGHUP) is diffed by
+/// printer name, as ser2net does: unchanged printers keep their session and pty, printers whose
+/// connection settings changed reconnect on the same pty, removed ones close, added ones start.
 package final class PrinterSupervisor: Sendable {
-    private let configuration: BridgeConfiguration
     private let factories: SlotFactories
     private let logger: Logger
     private let notifier: any ServiceNotifier
-    private let states = Mutex<[String: LinkState]>([:])
+    private let configuration: Mutex<BridgeConfiguration>
+    private let slots = Mutex<[String: SlotHandle]>([:])
+    private let states = Mutex<[String: SessionStatus]>([:])
     private let heartbeats = Mutex<[String: ContinuousClock.Instant]>([:])
     private let pings = Mutex<[String: @Sendable () -> Void]>([:])
+
+    /// One running slot.
+    private struct SlotHandle: Sendable {
+        var printer: PrinterConfiguration
+        var task: Task<Void, Never>
+        var connections: AsyncStream<PrinterConnection>.Continuation
+        var current: CurrentLink
+    }
 
     package init(
         configuration: BridgeConfiguration, factories: SlotFactories, notifier: any ServiceNotifier, logger: Logger
     ) {
-        self.configuration = configuration
+        self.configuration = Mutex(configuration)
         self.factories = factories
         self.notifier = notifier
         self.logger = logger
     }
 
+    /// The configuration in force.
+    package var currentConfiguration: BridgeConfiguration { configuration.withLock { $0 } }
+
     /// Runs until cancelled; then closes every slot (links removed, printers disconnected).
     package func run() async {
-        let printers = configuration.printers.filter(\.enabled)
+        let initial = currentConfiguration
+        let printers = initial.printers.filter(\.enabled)
         let readiness = ReadinessCounter(expected: printers.count)
-        if printers.isEmpty {
-            notifier.notify("READY=1\nSTATUS=no printers configured")
-        }
-        await withTaskGroup(of: Void.self) { group in
-            for printer in printers {
-                group.addTask { [self] in
-                    await runSlot(printer) {
-                        if readiness.arrive() {
-                            self.notifier.notify("READY=1\nSTATUS=\(self.statusText)")
-                            self.logger.info("ports ready", metadata: ["printers": "\(printers.count)"])
-                        }
-                    }
+        if printers.isEmpty { notifier.notify("READY=1\nSTATUS=no printers configured") }
+        for printer in printers {
+            startSlot(printer, bridge: initial.bridge) { [self] in
+                if readiness.arrive() {
+                    notifier.notify("READY=1\nSTATUS=\(statusText)")
+                    logger.info("ports ready", metadata: ["printers": "\(printers.count)"])
                 }
             }
         }
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(3600))
+        }
+        await stopAll()
+    }
+
+    /// Applies a new configuration (SIGHUP): returns what changed.
+    @discardableResult
+    package func reload(_ new: BridgeConfiguration) async -> ConfigurationChanges {
+        let old = currentConfiguration
+        var changes = new.differences(from: old)
+        notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(Self.monotonicMicroseconds)")
+        configuration.withLock { $0 = new }
+        if changes.bridgeChanged {
+            // Device directory, group, mode, policy and state directory apply to every port.
+            changes = ConfigurationChanges(
+                added: new.printers.map(\.name), removed: old.printers.map(\.name), changed: [], unchanged: [],
+                bridgeChanged: true, httpChanged: changes.httpChanged)
+        }
+        for name in changes.removed { await stopSlot(name) }
+        let byName = Dictionary(new.printers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for name in changes.changed {
+            guard let printer = byName[name] else { continue }
+            let old = old.printers.first { $0.name == name }
+            let sessionSettingsChanged =
+                old?.model != printer.model || old?.externalChamber != printer.externalChamber
+                || old?.enabled != printer.enabled
+            if sessionSettingsChanged || slots.withLock({ $0[name] == nil }) {
+                await stopSlot(name)
+                if printer.enabled { startSlot(printer, bridge: new.bridge) {} }
+            } else {
+                await replaceConnection(of: printer, bridge: new.bridge)
+            }
+        }
+        for name in changes.added {
+            guard let printer = byName[name], printer.enabled else { continue }
+            startSlot(printer, bridge: new.bridge) {}
+        }
+        logger.notice(
+            "configuration reloaded",
+            metadata: [
+                "printers.added": "\(changes.added)", "printers.removed": "\(changes.removed)",
+                "printers.changed": "\(changes.changed)", "printers.unchanged": "\(changes.unchanged.count)",
+            ])
+        notifier.notify("READY=1\nSTATUS=\(statusText)")
+        return changes
     }
 
     /// "3 printers, 2 connected".
     package var statusText: String {
         let snapshot = states.withLock { $0 }
-        let total = configuration.printers.filter(\.enabled).count
-        let connected = snapshot.values.filter { $0 == .connected }.count
+        let total = currentConfiguration.printers.filter(\.enabled).count
+        let connected = snapshot.values.filter { $0.linkState == .connected }.count
         return "\(total) printer\(total == 1 ? "" : "s"), \(connected) connected"
     }
 
     /// The link state of every running slot, by printer name.
-    package var linkStates: [String: LinkState] { states.withLock { $0 } }
+    package var linkStates: [String: LinkState] { states.withLock { $0.mapValues(\.linkState) } }
+
+    /// Every configured printer's status, in configuration order; disabled printers included.
+    package var statuses: [PrinterStatus] {
+        let running = states.withLock { $0 }
+        return currentConfiguration.printers.map { printer in
+            PrinterStatus(
+                enabled: printer.enabled, serial: printer.serial,
+                session: running[printer.name]
+                    ?? SessionStatus(name: printer.name, model: printer.model, linkState: .pending))
+        }
+    }
 
     /// Pings every session loop and reports whether each answered within `window`.
     package func sessionsAlive(within window: Duration) -> Bool {
@@ -107,16 +176,74 @@ package final class PrinterSupervisor: Sendable {
         return beats.count >= expected && beats.values.allSatisfy { now - $0 < window }
     }
 
-    private func runSlot(_ printer: PrinterConfiguration, ready: @escaping @Sendable () -> Void) async {
+    // MARK: - Slots
+
+    private func startSlot(_ printer: PrinterConfiguration, bridge: BridgeSettings, ready: @escaping @Sendable () -> Void) {
+        let (connections, continuation) = AsyncStream<PrinterConnection>.makeStream()
+        let current = CurrentLink()
+        let task = Task { [self] in
+            await runSlot(printer, bridge: bridge, connections: connections, current: current, ready: ready)
+        }
+        slots.withLock {
+            $0[printer.name] = SlotHandle(printer: printer, task: task, connections: continuation, current: current)
+        }
+        // The first connection: made here so a reload can replace it the same way.
+        do {
+            var slotLogger = logger
+            slotLogger[metadataKey: "printer.name"] = "\(printer.name)"
+            let link = try factories.makeLink(printer, bridge, slotLogger)
+            current.link = link
+            continuation.yield(
+                PrinterConnection(link: link, storage: factories.makeStorage(printer, bridge, slotLogger)))
+        } catch {
+            logger.error(
+                "cannot create the printer link", metadata: ["printer.name": "\(printer.name)", "error": "\(error)"])
+        }
+    }
+
+    private func stopSlot(_ name: String) async {
+        guard let handle = slots.withLock({ $0.removeValue(forKey: name) }) else { return }
+        handle.task.cancel()
+        handle.connections.finish()
+        await handle.task.value
+        states.withLock { _ = $0.removeValue(forKey: name) }
+    }
+
+    private func stopAll() async {
+        for name in slots.withLock({ Array($0.keys) }) { await stopSlot(name) }
+    }
+
+    /// New connection settings for a running slot: same pty and session, new link.
+    private func replaceConnection(of printer: PrinterConfiguration, bridge: BridgeSettings) async {
+        guard let handle = slots.withLock({ $0[printer.name] }) else { return }
+        var slotLogger = logger
+        slotLogger[metadataKey: "printer.name"] = "\(printer.name)"
+        do {
+            let link = try factories.makeLink(printer, bridge, slotLogger)
+            let old = handle.current.link
+            handle.current.link = link
+            handle.connections.yield(
+                PrinterConnection(link: link, storage: factories.makeStorage(printer, bridge, slotLogger)))
+            slots.withLock { $0[printer.name]?.printer = printer }
+            await old?.close()
+        } catch {
+            slotLogger.error("cannot create the printer link", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func runSlot(
+        _ printer: PrinterConfiguration, bridge: BridgeSettings, connections: AsyncStream<PrinterConnection>,
+        current: CurrentLink, ready: @escaping @Sendable () -> Void
+    ) async {
         var slotLogger = logger
         slotLogger[metadataKey: "printer.name"] = "\(printer.name)"
         slotLogger[metadataKey: "printer.serial"] = "\(printer.serial)"
-        var announced = false
         var attempt = 0
-        while !Task.isCancelled {
-            let port: any ClosableHostPort
+        var announced = false
+        var port: (any ClosableHostPort)?
+        while !Task.isCancelled, port == nil {
             do {
-                port = try await factories.makePort(printer, configuration.bridge, slotLogger)
+                port = try await factories.makePort(printer, bridge, slotLogger)
             } catch {
                 slotLogger.error("cannot create the serial port", metadata: ["error": "\(error)"])
                 if !announced {
@@ -125,51 +252,58 @@ package final class PrinterSupervisor: Sendable {
                 }
                 attempt += 1
                 try? await Task.sleep(for: .seconds(min(60, 5 * attempt)))
-                continue
             }
-            if !announced {
-                announced = true
-                ready()
-            }
-            let link: any ClosablePrinterLink
-            do {
-                link = try factories.makeLink(printer, configuration.bridge, slotLogger)
-            } catch {
-                slotLogger.error("cannot create the printer link", metadata: ["error": "\(error)"])
-                await port.close()
-                attempt += 1
-                try? await Task.sleep(for: .seconds(min(60, 5 * attempt)))
-                continue
-            }
-            let session = PrinterSession(
-                configuration: SessionConfiguration(
-                    printerName: printer.name, serial: printer.serial, model: printer.model,
-                    unknownCodePolicy: configuration.bridge.unknownGCode == .reject ? .reject : .passthrough,
-                    externalChamber: printer.externalChamber))
-            let name = printer.name
-            let driver = PrinterSessionDriver(
-                session: session, port: port, link: link, logger: slotLogger,
-                storage: factories.makeStorage(printer, configuration.bridge, slotLogger),
-                spoolDirectory: configuration.bridge.stateDirectory + "/spool",
-                observer: SessionObserver(
-                    linkStateChanged: { [self] state in
-                        states.withLock { $0[name] = state }
-                        notifier.notify("STATUS=\(statusText)")
-                    },
-                    processedEvent: { [self] in heartbeats.withLock { $0[name] = ContinuousClock.now } },
-                    registerPing: { [self] ping in pings.withLock { $0[name] = ping } }))
-            states.withLock { $0[name] = .pending }
-            await driver.run()
-            pings.withLock { _ = $0.removeValue(forKey: name) }
-            heartbeats.withLock { _ = $0.removeValue(forKey: name) }
-            await link.close()
-            await port.close()
-            states.withLock { _ = $0.removeValue(forKey: name) }
-            guard !Task.isCancelled else { break }
-            slotLogger.error("printer session ended unexpectedly; restarting it")
-            attempt += 1
-            try? await Task.sleep(for: .seconds(min(60, 5 * attempt)))
         }
+        if !announced { ready() }
+        guard let port else {
+            await current.link?.close()
+            return
+        }
+        let session = PrinterSession(
+            configuration: SessionConfiguration(
+                printerName: printer.name, serial: printer.serial, model: printer.model,
+                unknownCodePolicy: bridge.unknownGCode == .reject ? .reject : .passthrough,
+                externalChamber: printer.externalChamber))
+        let name = printer.name
+        let driver = PrinterSessionDriver(
+            session: session, port: port, links: connections, logger: slotLogger,
+            spoolDirectory: bridge.stateDirectory + "/spool",
+            observer: SessionObserver(
+                linkStateChanged: { [self] _ in notifier.notify("STATUS=\(statusText)") },
+                processedEvent: { [self] in heartbeats.withLock { $0[name] = ContinuousClock.now } },
+                registerPing: { [self] ping in pings.withLock { $0[name] = ping } },
+                statusChanged: { [self] status in states.withLock { $0[name] = status } }))
+        await driver.run()
+        pings.withLock { _ = $0.removeValue(forKey: name) }
+        heartbeats.withLock { _ = $0.removeValue(forKey: name) }
+        await current.link?.close()
+        await port.close()
+        if !Task.isCancelled {
+            slotLogger.error("printer session ended unexpectedly")
+        }
+    }
+
+    /// `CLOCK_MONOTONIC` in microseconds, for `RELOADING=1` (systemd 253+ wants it; 252 ignores it).
+    private static var monotonicMicroseconds: Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Int64(time.tv_sec) * 1_000_000 + Int64(time.tv_nsec) / 1000
+    }
+}
+
+/// A configured printer as `bambu-serial status` lists it.
+package struct PrinterStatus: Sendable, Equatable {
+    package var enabled: Bool
+    package var serial: String
+    package var session: SessionStatus
+}
+
+/// The link a slot uses now, so a reload can close it after handing over the new one.
+final class CurrentLink: Sendable {
+    private let value = Mutex<(any ClosablePrinterLink)?>(nil)
+    var link: (any ClosablePrinterLink)? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
     }
 }
 
