@@ -16,7 +16,7 @@ import Glibc
         let path = try harness.writeConfig(original)
         let notify = try NotifySocket(directory: harness.directory)
         let daemon = try ChildProcess(
-            ["run", "--config", path, "--status-socket", harness.directory + "/status.sock"],
+            ["run", "--config", path, "--status-socket", harness.directory + "/status.sock", "--log-level", "trace"],
             environment: ["NOTIFY_SOCKET": notify.path])
         #expect(await Wait.until(timeout: .seconds(20)) { notify.received.contains { $0.contains("READY=1") } })
         let x1cTarget = try FileManager.default.destinationOfSymbolicLink(atPath: harness.port("x1c"))
@@ -46,7 +46,7 @@ import Glibc
 
         // A changed access code for x1c: it reconnects on the same pty (and, wrong, ends in error).
         let wrong = try String(contentsOfFile: path, encoding: .utf8)
-            .replacingOccurrences(of: #"(name = "x1c"[^\[]*access_code = ")\d{8}"#, with: "$100000000", options: .regularExpression)
+            .replacingOccurrences(of: #"(name = "x1c"[^\[]*access_code = ")\d{8}"#, with: "$113572468", options: .regularExpression)
         _ = try harness.writeConfig(wrong)
         daemon.signal(SIGHUP)
         let lines = await client.readLines(timeout: .seconds(10)) { $0.contains { $0.contains("x1c: error") } }
@@ -54,9 +54,24 @@ import Glibc
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: harness.port("x1c")) == x1cTarget)
         #expect(try await client.command("M400") == ["ok"])
 
+        // Access codes never reach the log, even at debug level.
+        let codes = Self.accessCodes(in: original) + ["13572468"]
+        #expect(!codes.isEmpty)
+        for code in codes {
+            #expect(!(daemon.errorOutput + daemon.output).joined(separator: "\n").contains(code), "access code \(code) logged")
+            #expect(!client.transcript.joined(separator: "\n").contains(code))
+        }
         client.close()
         await daemon.terminate()
         await harness.stop()
+    }
+
+    /// The access codes a configuration text holds.
+    static func accessCodes(in text: String) -> [String] {
+        text.split(separator: "\n").compactMap { line in
+            guard line.hasPrefix("access_code = \"") else { return nil }
+            return line.split(separator: "\"").dropFirst().first.map(String.init)
+        }
     }
 
     @Test func statusShowsConnectedErroringAndDisabledPrinters() async throws {
