@@ -4,8 +4,11 @@
 SWIFT ?= swift
 PREFIX ?= /usr/local
 SHARED ?= $(abspath ../shared)
+VERSION ?= 0.1.0
+BINARY ?= .build/release/bambu-serial
 
 .PHONY: all deps venv build release test test-unit demo clean check-imports
+.PHONY: install uninstall deb
 
 all: build
 
@@ -31,6 +34,8 @@ demo: build venv
 test: venv check-imports
 	$(SWIFT) build --build-tests
 	BAMBU_SHARED_DIR="$(SHARED)" BAMBU_VENV="$(CURDIR)/.venv" $(SWIFT) test --skip-build
+	BAMBU_SERIAL_BINARY=$(CURDIR)/.build/debug/bambu-serial .venv/bin/python -m pytest Tests/HostTests -v -p no:cacheprovider
+	bash Tests/ServiceTests/test_service.sh
 
 ## Only the tests that need no peers (the inner loop).
 test-unit: deps
@@ -40,6 +45,52 @@ test-unit: deps
 ## The pure core may import nothing but the standard library.
 check-imports:
 	@scripts/check-imports.sh
+
+## Install under $(DESTDIR)$(PREFIX): the binary, man pages and the simulator's FTPS script; the
+## unit (ExecStart pointed at $(PREFIX)/bin), tmpfiles.d and sysusers.d files under $(DESTDIR)/lib
+## and /usr/lib; the sample configuration only if there is none. Without DESTDIR, also creates the
+## user and /dev/bambu and reloads systemd.
+install: $(BINARY)
+	install -D -m 0755 $(BINARY) $(DESTDIR)$(PREFIX)/bin/bambu-serial
+	install -d -m 0755 $(DESTDIR)/lib/systemd/system
+	sed 's|/usr/bin/bambu-serial|$(PREFIX)/bin/bambu-serial|g' systemd/bambu-serial.service \
+		>$(DESTDIR)/lib/systemd/system/bambu-serial.service
+	chmod 0644 $(DESTDIR)/lib/systemd/system/bambu-serial.service
+	install -D -m 0644 systemd/bambu-serial.tmpfiles.conf $(DESTDIR)/usr/lib/tmpfiles.d/bambu-serial.conf
+	install -D -m 0644 systemd/bambu-serial.sysusers.conf $(DESTDIR)/usr/lib/sysusers.d/bambu-serial.conf
+	install -D -m 0644 man/bambu-serial.8 $(DESTDIR)$(PREFIX)/share/man/man8/bambu-serial.8
+	install -D -m 0644 man/bambu-serial.toml.5 $(DESTDIR)$(PREFIX)/share/man/man5/bambu-serial.toml.5
+	install -D -m 0755 scripts/ftps_server.py $(DESTDIR)$(PREFIX)/share/bambu-serial/ftps_server.py
+	@if [ -e $(DESTDIR)/etc/bambu-serial/bambu-serial.toml ]; then \
+		echo "keeping the existing $(DESTDIR)/etc/bambu-serial/bambu-serial.toml"; \
+	else \
+		install -D -m 0644 etc/bambu-serial.toml $(DESTDIR)/etc/bambu-serial/bambu-serial.toml; \
+	fi
+	@if [ -z "$(DESTDIR)" ]; then \
+		systemd-sysusers bambu-serial.conf && systemd-tmpfiles --create bambu-serial.conf; \
+		if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
+	fi
+
+## Remove what install put there, except the configuration (and the user, as Debian does).
+uninstall:
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl disable --now bambu-serial.service || true; fi
+	rm -f $(DESTDIR)$(PREFIX)/bin/bambu-serial \
+		$(DESTDIR)/lib/systemd/system/bambu-serial.service \
+		$(DESTDIR)/usr/lib/tmpfiles.d/bambu-serial.conf \
+		$(DESTDIR)/usr/lib/sysusers.d/bambu-serial.conf \
+		$(DESTDIR)$(PREFIX)/share/man/man8/bambu-serial.8 \
+		$(DESTDIR)$(PREFIX)/share/man/man5/bambu-serial.toml.5 \
+		$(DESTDIR)$(PREFIX)/share/bambu-serial/ftps_server.py
+	rmdir $(DESTDIR)$(PREFIX)/share/bambu-serial 2>/dev/null || true
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+
+## The release binary install uses when it is missing: the Swift runtime linked in.
+$(BINARY):
+	$(SWIFT) build -c release --static-swift-stdlib --product bambu-serial
+
+## .build/bambu-serial_$(VERSION)_<arch>.deb (release build with the Swift runtime linked in).
+deb: deps
+	VERSION=$(VERSION) SWIFT=$(SWIFT) scripts/build-deb.sh
 
 clean:
 	rm -rf .build .build-* .venv

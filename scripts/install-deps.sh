@@ -11,6 +11,8 @@ packages=(
   mosquitto mosquitto-clients openssl
   # Python hosts for end-to-end tests (pyserial, OctoPrint) live in a venv
   python3 python3-venv python3-dev gcc
+  # make deb and the service tests: dpkg-shlibdeps, strip, systemd-analyze, groff
+  dpkg-dev binutils systemd groff-base
 )
 
 missing=()

@@ -122,7 +122,7 @@ private func listed(model: PrinterModel = .x1c, serial: String = "00M00A00000000
 
     @Test func check11CancelSequencePublishesOneStop() {
         var harness = runningJob()
-        #expect(harness.send("M108\nM25\nM27\nM26 S0\n") == "ok\nok\nNot SD printing\nok\nok\n")
+        #expect(harness.send("M108\nM25\nM27\nM26 S0\n") == "ok\nok\nSD printing byte 0/1843712\nok\nok\n")
         harness.advance(.seconds(2))
         #expect(harness.takePublished() == [#"{"print":{"sequence_id":"4","command":"stop","param":""}}"#])
         // The printer still says RUNNING for a moment: no restart is reported.
@@ -135,7 +135,9 @@ private func listed(model: PrinterModel = .x1c, serial: String = "00M00A00000000
         #expect(harness.line("M25") == "ok\n")
         #expect(harness.advance(.seconds(1)) == "")
         #expect(harness.takePublished() == [#"{"print":{"sequence_id":"4","command":"pause","param":""}}"#])
-        #expect(harness.line("M27") == "Not SD printing\nok\n")
+        // Paused: the position is frozen, never `Not SD printing` (OctoPrint would cancel).
+        harness.report(#"{"print":{"command":"push_status","gcode_state":"RUNNING","mc_percent":50}}"#)
+        #expect(harness.line("M27") == "SD printing byte 0/1843712\nok\n")
         #expect(harness.report(#"{"print":{"command":"push_status","gcode_state":"PAUSE"}}"#) == "")
         #expect(harness.line("M24") == "ok\n")
         #expect(harness.takePublished() == [#"{"print":{"sequence_id":"5","command":"resume","param":""}}"#])
@@ -178,6 +180,18 @@ private func listed(model: PrinterModel = .x1c, serial: String = "00M00A00000000
         harness.handle(.hostAttached)
         let text = harness.line("N0 M110 N0*125")
         #expect(text == "ok\nFile opened: /\(benchyAlias) Size: 1843712\nFile selected\nSD printing byte 737484/1843712\n//action:paused\n")
+    }
+
+    @Test func m24WhilePausedOnAnotherFileDoesNotResumeIt() {
+        var harness = runningJob()
+        harness.line("M25")
+        harness.advance(.seconds(1))
+        _ = harness.takePublished()
+        harness.line("M23 \(standAlias)")
+        #expect(
+            harness.line("M24")
+                == "echo:M24: the printer is paused on Benchy.gcode.3mf; cancel that job before starting cache/Phone stand.gcode.3mf\nok\n")
+        #expect(harness.takePublished().isEmpty)
     }
 
     @Test func m27AutoreportAndCurrentFile() {

@@ -282,10 +282,18 @@ final class SimulatorRunner: Sendable {
             defer { state = nil }
             return state
         }) else { return }
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        Self.stop(process)
+    }
+
+    /// SIGTERM, then SIGKILL after two seconds: children started by `Process` inherit our blocked
+    /// signal mask, so mosquitto may never see the SIGTERM.
+    private static func stop(_ process: Process) {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = ContinuousClock.now + .seconds(2)
+        while process.isRunning, ContinuousClock.now < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 
     /// `$environment`, else the first candidate found walking up from the executable's directory.
@@ -338,10 +346,7 @@ final class SimulatorRunner: Sendable {
             defer { state = nil }
             return state
         }) else { return }
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        Self.stop(process)
         say("ok broker stopped")
     }
 

@@ -103,6 +103,12 @@ extension [CommandSpec] {
 
 /// M24: resume a paused job, or start the selected file.
 private func startOrResume(_ context: inout CommandContext) throws {
+    if context.sd.job.phase == .paused, let selected = context.sd.selected, let current = context.sd.job.entry,
+        selected.file.path != current.file.path
+    {
+        throw CommandError(
+            "M24: the printer is paused on \(current.file.displayName); cancel that job before starting \(selected.file.displayName)")
+    }
     if context.sd.job.phase == .paused {
         context.sd.job.hostResumeRequestedAt = context.now
         context.sd.job.phase = .running

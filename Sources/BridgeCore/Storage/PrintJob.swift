@@ -55,7 +55,11 @@ package struct PrintJob: Sendable, Equatable {
             let computed = percent >= 100 ? size - 1 : size * percent / 100
             position = max(position, min(computed, size - 1))
             return "SD printing byte \(position)/\(size)"
-        case .paused, .idle, .ended:
+        case .paused:
+            // Frozen, never higher than before: OctoPrint counts `Not SD printing` while it is
+            // pausing (three cancel the job) and takes a higher position as a new job (§9.8).
+            return "SD printing byte \(position)/\(size)"
+        case .idle, .ended:
             return "Not SD printing"
         }
     }
