@@ -14,11 +14,11 @@ all: build
 
 ## Install missing Debian packages (root or sudo) and check the Swift toolchain.
 deps:
-	@scripts/install-deps.sh
+	@.ci/install-deps.sh
 
 ## Python virtual environment with the serial hosts the end-to-end tests use.
 venv: deps
-	@scripts/python-venv.sh
+	@.ci/python-venv.sh
 
 build: deps
 	$(SWIFT) build
@@ -28,7 +28,7 @@ release: deps
 
 ## Simulated printers plus the daemon; prints the ports to attach to (Ctrl-C stops both).
 demo: build venv
-	@scripts/demo.sh
+	@.ci/demo.sh
 
 ## The whole suite: unit, integration and end-to-end tests (what CI runs).
 test: venv check-imports
@@ -44,7 +44,7 @@ test-unit: deps
 
 ## The pure core may import nothing but the standard library.
 check-imports:
-	@scripts/check-imports.sh
+	@.ci/check-imports.sh
 
 ## Install under $(DESTDIR)$(PREFIX): the binary, man pages and the simulator's FTPS script; the
 ## unit (ExecStart pointed at $(PREFIX)/bin), tmpfiles.d and sysusers.d files under $(DESTDIR)/lib
@@ -60,7 +60,7 @@ install: $(BINARY)
 	install -D -m 0644 systemd/bambu-serial.sysusers.conf $(DESTDIR)/usr/lib/sysusers.d/bambu-serial.conf
 	install -D -m 0644 man/bambu-serial.8 $(DESTDIR)$(PREFIX)/share/man/man8/bambu-serial.8
 	install -D -m 0644 man/bambu-serial.toml.5 $(DESTDIR)$(PREFIX)/share/man/man5/bambu-serial.toml.5
-	install -D -m 0755 scripts/ftps_server.py $(DESTDIR)$(PREFIX)/share/bambu-serial/ftps_server.py
+	install -D -m 0755 Sources/BambuSimulator/ftps_server.py $(DESTDIR)$(PREFIX)/share/bambu-serial/ftps_server.py
 	@if [ -e $(DESTDIR)/etc/bambu-serial/bambu-serial.toml ]; then \
 		echo "keeping the existing $(DESTDIR)/etc/bambu-serial/bambu-serial.toml"; \
 	else \
@@ -90,7 +90,7 @@ $(BINARY):
 
 ## .build/bambu-serial_$(VERSION)_<arch>.deb (release build with the Swift runtime linked in).
 deb: deps
-	VERSION=$(VERSION) SWIFT=$(SWIFT) scripts/build-deb.sh
+	VERSION=$(VERSION) SWIFT=$(SWIFT) .ci/build-deb.sh
 
 clean:
 	rm -rf .build .build-* .venv

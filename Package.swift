@@ -22,11 +22,13 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
-        // Pure centre: the Swift standard library only (checked by scripts/check-imports.sh).
+        // Pure centre: the Swift standard library only (checked by .ci/check-imports.sh).
         .target(name: "GCode", swiftSettings: strict),
         .target(name: "BambuModel", swiftSettings: strict),
         .target(name: "BridgeCore", dependencies: ["GCode", "BambuModel"], swiftSettings: strict),
-        .target(name: "BambuSimulator", dependencies: ["BambuModel"], swiftSettings: strict),
+        .target(
+            name: "BambuSimulator", dependencies: ["BambuModel"], exclude: ["ftps_server.py"], swiftSettings: strict
+        ),
 
         // Configuration edge: TOMLKit and the file system.
         .target(

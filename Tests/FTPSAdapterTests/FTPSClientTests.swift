@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// FTPSClient against scripts/ftps_server.py: transfers, errors, TLS modes, session reuse, failures.
+// FTPSClient against Sources/BambuSimulator/ftps_server.py: transfers, errors, TLS modes, session reuse, failures.
 
 import BridgeTestSupport
 import FTPSAdapter

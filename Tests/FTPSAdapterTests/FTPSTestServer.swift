@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// Runs scripts/ftps_server.py as a child process: one or more implicit-FTPS "printers" on free ports.
+// Runs Sources/BambuSimulator/ftps_server.py as a child process: one or more implicit-FTPS "printers" on free ports.
 
 import BridgeTestSupport
 import FTPSAdapter
@@ -51,7 +51,7 @@ final class FTPSTestServer: Sendable {
         let json = try JSONSerialization.data(withJSONObject: ["servers": entries], options: [.sortedKeys])
         try json.write(to: URL(fileURLWithPath: config))
         // --exit-with-parent: a crashed or killed test run must not leave servers behind.
-        var arguments = [Fixtures.repositoryRoot + "/scripts/ftps_server.py", "--config", config, "--exit-with-parent"]
+        var arguments = [Fixtures.repositoryRoot + "/Sources/BambuSimulator/ftps_server.py", "--config", config, "--exit-with-parent"]
         if seed { arguments.append("--seed") }
         process = try ChildProcess(arguments, executable: python)
         let ready = await Wait.until(timeout: .seconds(20)) { [process] in
@@ -104,12 +104,12 @@ final class FTPSTestServer: Sendable {
             ?? Fixtures.repositoryRoot + "/.venv"
         let python = venv + "/bin/python"
         guard FileManager.default.isExecutableFile(atPath: python) else {
-            throw HarnessError("\(python) does not exist: run `make venv` (scripts/python-venv.sh) first")
+            throw HarnessError("\(python) does not exist: run `make venv` (.ci/python-venv.sh) first")
         }
         let check = try Command.run(python, ["-c", "import pyftpdlib, OpenSSL"])
         guard check.status == 0 else {
             throw HarnessError(
-                "pyftpdlib or pyopenssl is missing from \(venv): run `make venv` (scripts/python-venv.sh). "
+                "pyftpdlib or pyopenssl is missing from \(venv): run `make venv` (.ci/python-venv.sh). "
                     + check.output
             )
         }

@@ -248,7 +248,7 @@ final class SimulatorRunner: Sendable {
         guard let python = Self.locate(environment: "BAMBU_SIM_PYTHON", candidates: [".venv/bin/python"]),
             let script = Self.locate(
                 environment: "BAMBU_SIM_FTPS_SCRIPT",
-                candidates: ["Sources/BambuSimulator/ftps_server.py", "scripts/ftps_server.py", "share/bambu-serial/ftps_server.py"])
+                candidates: ["Sources/BambuSimulator/ftps_server.py", "share/bambu-serial/ftps_server.py"])
         else {
             say("warning FTPS disabled: the FTPS server script or its Python (pyftpdlib) was not found; run `make venv`")
             return

@@ -52,7 +52,7 @@ install -D -m 0644 systemd/bambu-serial.service "$stage/lib/systemd/system/bambu
 install -D -m 0644 systemd/bambu-serial.tmpfiles.conf "$stage/usr/lib/tmpfiles.d/bambu-serial.conf"
 install -D -m 0644 systemd/bambu-serial.sysusers.conf "$stage/usr/lib/sysusers.d/bambu-serial.conf"
 install -D -m 0644 etc/bambu-serial.toml "$stage/etc/bambu-serial/bambu-serial.toml"
-install -D -m 0755 scripts/ftps_server.py "$stage/usr/share/bambu-serial/ftps_server.py"
+install -D -m 0755 Sources/BambuSimulator/ftps_server.py "$stage/usr/share/bambu-serial/ftps_server.py"
 for page in man/*.[0-9]; do
     section=${page##*.}
     install -D -m 0644 "$page" "$stage/usr/share/man/man$section/$(basename "$page")"
@@ -84,7 +84,7 @@ EOF
 chmod 0644 "$stage/usr/share/doc/bambu-serial/copyright"
 
 for script in postinst prerm postrm; do
-    install -m 0755 "packaging/deb/$script" "$stage/DEBIAN/$script"
+    install -m 0755 ".ci/deb/$script" "$stage/DEBIAN/$script"
 done
 echo /etc/bambu-serial/bambu-serial.toml >"$stage/DEBIAN/conffiles"
 

@@ -21,7 +21,7 @@ check GCode ''
 check BambuModel ''
 check BridgeCore 'GCode|BambuModel'
 check BridgeConfig 'TOMLKit|BambuModel|Foundation|Glibc'
-check BridgeRuntime 'BridgeCore|BridgeConfig|BambuModel|GCode|Logging|ServiceLifecycle|Synchronization|Foundation'
+check BridgeRuntime 'BridgeCore|BridgeConfig|BambuModel|GCode|Logging|ServiceLifecycle|Synchronization|Foundation|Glibc'
 
 for module in CMosquitto CCurl CLibAV CTurboJPEG CSystemd; do
   users=$(grep -lE "import $module\$" Sources/**/*.swift | xargs -r -n1 dirname | sort -u)

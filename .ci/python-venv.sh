@@ -4,7 +4,7 @@
 # pytest, requests and OctoPrint for the host tests; Printrun's core, installed without its GUI dependencies).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-requirements=scripts/test-requirements.txt
+requirements=.ci/test-requirements.txt
 # Installed with --no-deps: a full `pip install printrun` pulls wxPython and dbus (a GUI stack).
 no_deps_requirements=("printrun>=2.2,<3")
 stamp=.venv/.requirements-installed
