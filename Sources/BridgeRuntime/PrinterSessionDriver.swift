@@ -107,14 +107,15 @@ package struct PrinterSessionDriver: Sendable {
                     case .storage(let command): storageContinuation.yield(command)
                     }
                 }
-                if session.linkState != reportedState {
-                    reportedState = session.linkState
-                    observer.linkStateChanged(reportedState)
-                }
+                // Status first: the supervisor's STATUS= line reads it when the link state changes.
                 let status = session.status
                 if status != reportedStatus {
                     reportedStatus = status
                     observer.statusChanged(status)
+                }
+                if session.linkState != reportedState {
+                    reportedState = session.linkState
+                    observer.linkStateChanged(reportedState)
                 }
                 observer.processedEvent()
                 if event == .tick { scheduled = nil }
