@@ -49,12 +49,7 @@ struct CheckCommand: AsyncParsableCommand {
     }
 
     private func checkMQTT(_ target: PrinterConfiguration, pins: CertificatePinStore, logger: Logger) async -> Bool {
-        let security: MQTTTransportSecurity
-        switch target.tls {
-        case .pinned: security = .pinned(expectedName: target.serial, pin: pins.pin(forSerial: target.serial))
-        case .ca(let file): security = .ca(file: file, expectedName: target.serial)
-        case .insecure: security = .insecure
-        }
+        let security = target.mqttSecurity(pins: pins)
         MosquittoLibrary.initialize()
         let client: MQTTClient
         do {
@@ -106,18 +101,8 @@ struct CheckCommand: AsyncParsableCommand {
     }
 
     private func checkFTPS(_ target: PrinterConfiguration, pins: CertificatePinStore, logger: Logger) async -> Bool {
-        let security: FTPSTransportSecurity
-        switch target.tls {
-        case .pinned: security = .pinned(expectedName: target.serial, pin: pins.pin(forSerial: target.serial))
-        case .ca(let file): security = .ca(file: file, expectedName: target.serial)
-        case .insecure: security = .insecure
-        }
         CurlLibrary.initialize()
-        let client = FTPSClient(
-            endpoint: FTPSEndpoint(
-                host: target.host, port: target.ftpsPort, username: "bblp", password: target.accessCode.value,
-                security: security),
-            logger: logger)
+        let client = FTPSClient(endpoint: target.ftpsEndpoint(pins: pins), logger: logger)
         do {
             let files = try await client.list("/")
             print("  FTPS  ok: logged in to \(target.host):\(target.ftpsPort); \(files.count) entries in /")

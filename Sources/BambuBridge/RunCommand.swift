@@ -155,15 +155,7 @@ extension SlotFactories {
         },
         makeLink: { printer, bridge, logger in
             let pins = CertificatePinStore(stateDirectory: bridge.stateDirectory)
-            let security: MQTTTransportSecurity
-            switch printer.tls {
-            case .pinned: security = .pinned(expectedName: printer.serial, pin: pins.pin(forSerial: printer.serial))
-            case .ca(let file): security = .ca(file: file, expectedName: printer.serial)
-            case .insecure: security = .insecure
-            }
-            let settings = PrinterLinkSettings(
-                host: printer.host, port: printer.mqttPort, serial: printer.serial,
-                accessCode: printer.accessCode.value, security: security)
+            let settings = printer.linkSettings(pins: pins)
             let isPinned = printer.tls == .pinned
             let pinHint = isPinned ? "; if the printer was replaced or reset, delete \(pins.path(forSerial: printer.serial))" : ""
             return try MQTTPrinterLink(settings: settings, logger: logger, certificateChangedHint: pinHint) { fingerprint in
@@ -180,15 +172,6 @@ extension SlotFactories {
         },
         makeStorage: { printer, bridge, logger in
             let pins = CertificatePinStore(stateDirectory: bridge.stateDirectory)
-            let security: FTPSTransportSecurity
-            switch printer.tls {
-            case .pinned: security = .pinned(expectedName: printer.serial, pin: pins.pin(forSerial: printer.serial))
-            case .ca(let file): security = .ca(file: file, expectedName: printer.serial)
-            case .insecure: security = .insecure
-            }
-            let endpoint = FTPSEndpoint(
-                host: printer.host, port: printer.ftpsPort, username: "bblp", password: printer.accessCode.value,
-                security: security)
-            return FTPSPrinterStorage(client: FTPSClient(endpoint: endpoint, logger: logger))
+            return FTPSPrinterStorage(client: FTPSClient(endpoint: printer.ftpsEndpoint(pins: pins), logger: logger))
         })
 }

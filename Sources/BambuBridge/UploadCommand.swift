@@ -59,17 +59,7 @@ struct UploadCommand: AsyncParsableCommand {
         let name = URL(fileURLWithPath: file).lastPathComponent
         let remote = (directory.hasSuffix("/") ? directory : directory + "/") + name
         let pins = CertificatePinStore(stateDirectory: configuration.bridge.stateDirectory)
-        let security: FTPSTransportSecurity
-        switch target.tls {
-        case .pinned: security = .pinned(expectedName: target.serial, pin: pins.pin(forSerial: target.serial))
-        case .ca(let file): security = .ca(file: file, expectedName: target.serial)
-        case .insecure: security = .insecure
-        }
-        let client = FTPSClient(
-            endpoint: FTPSEndpoint(
-                host: target.host, port: target.ftpsPort, username: "bblp", password: target.accessCode.value,
-                security: security),
-            logger: logger)
+        let client = FTPSClient(endpoint: target.ftpsEndpoint(pins: pins), logger: logger)
         let bar = ProgressBar(label: name, enabled: isatty(1) == 1)
         do {
             try await client.upload(localFile: file, to: remote) { sent, total in bar.update(sent: sent, total: total) }
@@ -87,18 +77,8 @@ struct UploadCommand: AsyncParsableCommand {
     private func start(remote: String, on target: PrinterConfiguration, pins: CertificatePinStore, logger: Logger)
         async throws
     {
-        let security: MQTTTransportSecurity
-        switch target.tls {
-        case .pinned: security = .pinned(expectedName: target.serial, pin: pins.pin(forSerial: target.serial))
-        case .ca(let file): security = .ca(file: file, expectedName: target.serial)
-        case .insecure: security = .insecure
-        }
         MosquittoLibrary.initialize()
-        let link = try MQTTPrinterLink(
-            settings: PrinterLinkSettings(
-                host: target.host, port: target.mqttPort, serial: target.serial, accessCode: target.accessCode.value,
-                security: security),
-            logger: logger)
+        let link = try MQTTPrinterLink(settings: target.linkSettings(pins: pins), logger: logger)
         defer { Task { await link.close() } }
         let stored = StoredFile(path: remote, size: 0)
         let request: BambuRequest =

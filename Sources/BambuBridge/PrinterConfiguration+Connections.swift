@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// One place that turns a printer's configuration into MQTT and FTPS connection settings.
+
+import BridgeConfig
+import BridgeRuntime
+import FTPSAdapter
+import MQTTAdapter
+
+extension PrinterConfiguration {
+    /// The MQTT trust mode for this printer: the certificate must name the serial; `pinned` also
+    /// checks the stored fingerprint (none stored yet: trust on first use).
+    func mqttSecurity(pins: CertificatePinStore) -> MQTTTransportSecurity {
+        switch tls {
+        case .pinned: .pinned(expectedName: serial, pin: pins.pin(forSerial: serial))
+        case .ca(let file): .ca(file: file, expectedName: serial)
+        case .insecure: .insecure
+        }
+    }
+
+    /// The FTPS endpoint, with the same trust mode as MQTT.
+    func ftpsEndpoint(pins: CertificatePinStore) -> FTPSEndpoint {
+        let security: FTPSTransportSecurity =
+            switch tls {
+            case .pinned: .pinned(expectedName: serial, pin: pins.pin(forSerial: serial))
+            case .ca(let file): .ca(file: file, expectedName: serial)
+            case .insecure: .insecure
+            }
+        return FTPSEndpoint(host: host, port: ftpsPort, username: "bblp", password: accessCode.value, security: security)
+    }
+
+    /// What the MQTT printer link needs.
+    func linkSettings(pins: CertificatePinStore) -> PrinterLinkSettings {
+        PrinterLinkSettings(
+            host: host, port: mqttPort, serial: serial, accessCode: accessCode.value, security: mqttSecurity(pins: pins))
+    }
+}
