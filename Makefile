@@ -33,8 +33,12 @@ demo: build venv
 ## The whole suite: unit, integration and end-to-end tests (what CI runs).
 test: venv check-imports
 	$(SWIFT) build --build-tests
-	BAMBU_SHARED_DIR="$(SHARED)" BAMBU_VENV="$(CURDIR)/.venv" $(SWIFT) test --skip-build
-	BAMBU_SERIAL_BINARY=$(CURDIR)/.build/debug/bambu-serial .venv/bin/python -m pytest Tests/HostTests -v -p no:cacheprovider
+	rm -rf .build/test-output
+	BAMBU_SHARED_DIR="$(SHARED)" BAMBU_VENV="$(CURDIR)/.venv" BAMBU_TEST_OUTPUT_DIR="$(CURDIR)/.build/test-output" \
+		$(SWIFT) test --skip-build
+	BAMBU_SERIAL_BINARY=$(CURDIR)/.build/debug/bambu-serial BAMBU_TEST_OUTPUT_DIR="$(CURDIR)/.build/test-output" \
+		.venv/bin/python -m pytest Tests/HostTests -v -p no:cacheprovider
+	.ci/check-secrets.sh .build/test-output
 	bash Tests/ServiceTests/test_service.sh
 
 ## Only the tests that need no peers (the inner loop).

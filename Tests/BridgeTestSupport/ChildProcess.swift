@@ -41,6 +41,9 @@ package final class ChildProcess: Sendable {
         Self.collect(output.fileHandleForReading, into: lines)
         Self.collect(errors.fileHandleForReading, into: errorLines)
         try process.run()
+        let mirror = OutputMirror(name: "\(arguments.first ?? "process")-\(process.processIdentifier)")
+        lines.mirror = mirror
+        errorLines.mirror = mirror
     }
 
     private static func collect(_ handle: FileHandle, into store: LineStore) {
@@ -133,9 +136,46 @@ private final class LineBuffer: @unchecked Sendable {
 /// Lines collected from one pipe.
 private final class LineStore: Sendable {
     private let lines = Mutex<[String]>([])
+    private let mirrorBox = Mutex<OutputMirror?>(nil)
     var all: [String] { lines.withLock { $0 } }
+    var mirror: OutputMirror? {
+        get { mirrorBox.withLock { $0 } }
+        set { mirrorBox.withLock { $0 = newValue } }
+    }
     func append(_ new: [String]) {
         guard !new.isEmpty else { return }
         lines.withLock { $0.append(contentsOf: new) }
+        mirror?.write(new)
+    }
+}
+
+/// Copies a child's output to `$BAMBU_TEST_OUTPUT_DIR`, so `.ci/check-secrets.sh` can search the
+/// output of the whole test run for the access codes it used.
+package final class OutputMirror: Sendable {
+    private let handle: Mutex<FileHandle?>
+
+    init(name: String) {
+        guard let directory = ProcessInfo.processInfo.environment["BAMBU_TEST_OUTPUT_DIR"], !directory.isEmpty else {
+            handle = Mutex(nil)
+            return
+        }
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/swift-\(name).log"
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
+        handle = Mutex(FileHandle(forWritingAtPath: path))
+    }
+
+    func write(_ lines: [String]) {
+        handle.withLock { $0?.write(Data((lines.joined(separator: "\n") + "\n").utf8)) }
+    }
+
+    /// Records the access codes a test's configuration uses.
+    package static func recordCodes(_ codes: [String], name: String) {
+        guard let directory = ProcessInfo.processInfo.environment["BAMBU_TEST_OUTPUT_DIR"], !directory.isEmpty,
+            !codes.isEmpty
+        else { return }
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try? (codes.joined(separator: "\n") + "\n").write(
+            toFile: directory + "/swift-\(name).codes", atomically: true, encoding: .utf8)
     }
 }

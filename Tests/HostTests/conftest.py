@@ -84,6 +84,22 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG0
 # Processes
 
 
+def _save_output(directory: Path) -> None:
+    """Keeps every log and the access codes in use for the whole-run secret check (.ci/check-secrets.sh)."""
+    target = os.environ.get("BAMBU_TEST_OUTPUT_DIR")
+    if not target:
+        return
+    out = Path(target)
+    out.mkdir(parents=True, exist_ok=True)
+    tag = directory.name
+    for log in list(directory.glob("*.log")) + list((directory / "octoprint").glob("**/*.log")):
+        shutil.copyfile(log, out / f"{tag}-{log.name}")
+    config = directory / "bambu-serial.toml"
+    if config.exists():
+        codes = [line.split('"')[1] for line in config.read_text().splitlines() if line.startswith('access_code = "')]
+        (out / f"{tag}.codes").write_text("\n".join(codes) + "\n")
+
+
 def _stop(process: Optional[subprocess.Popen], grace: float = 10.0) -> None:
     """Ends a process this module started: SIGTERM to its own process group, SIGKILL after `grace`."""
     if process is None or process.poll() is not None:
@@ -297,6 +313,7 @@ class Bridge:
             self.daemon.stop()
         if self.sim:
             self.sim.stop()
+        _save_output(self.directory)
         if keep:
             print(f"kept {self.directory} for inspection", file=sys.stderr)
         else:

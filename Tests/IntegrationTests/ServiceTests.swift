@@ -78,7 +78,7 @@ import Glibc
         let harness = try await SimulatorHarness(models: "x1c,p1s")
         var text = harness.configText
         text = text.replacingOccurrences(
-            of: #"(name = "p1s"[^\[]*access_code = ")\d{8}"#, with: "$100000000", options: .regularExpression)
+            of: #"(name = "p1s"[^\[]*access_code = ")\d{8}"#, with: "$124681357", options: .regularExpression)
         text += """
 
             [[printer]]

@@ -22,6 +22,16 @@ final class SimulatorHarness: Sendable {
             throw HarnessError("simulator not ready: \(simulator.output) \(simulator.errorOutput)")
         }
         configPath = directory + "/bambu-serial.toml"
+        Self.recordCodes(in: configText, name: (directory as NSString).lastPathComponent)
+    }
+
+    /// Tells the whole-run secret check which access codes this test uses.
+    static func recordCodes(in text: String, name: String) {
+        let codes = text.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("access_code = \"") else { return nil }
+            return line.split(separator: "\"").dropFirst().first.map(String.init)
+        }
+        OutputMirror.recordCodes(codes, name: name)
     }
 
     /// The generated configuration text.
@@ -33,6 +43,7 @@ final class SimulatorHarness: Sendable {
         _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         try text.write(toFile: path, atomically: false, encoding: .utf8)
         chmod(path, 0o600)
+        Self.recordCodes(in: text, name: (directory as NSString).lastPathComponent + "-" + name)
         return path
     }
 
