@@ -12,8 +12,8 @@ if [ -z "$codes" ] || [ "$logs" = 0 ]; then
   failed=1
 else
   for code in $codes; do
-    if grep -rlwF -- "$code" "$dir" --include='*.log' >/dev/null; then
-      echo "FAIL access code found in: $(grep -rlwF -- "$code" "$dir" --include='*.log' | tr '\n' ' ')"
+    if grep -rlwF --include='*.log' -e "$code" "$dir" >/dev/null; then
+      echo "FAIL access code found in: $(grep -rlwF --include='*.log' -e "$code" "$dir" | tr '\n' ' ')"
       failed=$((failed + 1))
     else
       passed=$((passed + 1))
