@@ -113,6 +113,11 @@ let package = Package(
         .testTarget(name: "BridgeCoreTests", dependencies: ["BridgeCore", "BridgeTestSupport"], swiftSettings: strict),
         .testTarget(name: "BambuSimulatorTests", dependencies: ["BambuSimulator", "BambuModel"], swiftSettings: strict),
         .testTarget(name: "BridgeConfigTests", dependencies: ["BridgeConfig", "BridgeTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "SystemdAdapterTests",
+            dependencies: ["SystemdAdapter", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "IntegrationTests", dependencies: ["BridgeTestSupport", "BridgeCore"], swiftSettings: strict),
         .testTarget(
             name: "FTPSAdapterTests", dependencies: ["FTPSAdapter", "BridgeTestSupport"], swiftSettings: strict

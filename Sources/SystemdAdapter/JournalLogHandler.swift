@@ -22,6 +22,12 @@ package struct JournalLogHandler: LogHandler {
     }
 
     package func log(event: LogEvent) {
+        Self.send(fields(for: event))
+    }
+
+    /// The journal fields of one entry: MESSAGE, PRIORITY, the code location, and one field per
+    /// metadata key, plus the short `PRINTER=` and `SERIAL=` fields.
+    package func fields(for event: LogEvent) -> [String] {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
         var fields = [
@@ -34,7 +40,7 @@ package struct JournalLogHandler: LogHandler {
             if key == "printer.name" { fields.append("PRINTER=\(value)") }
             if key == "printer.serial" { fields.append("SERIAL=\(value)") }
         }
-        Self.send(fields)
+        return fields
     }
 
     /// `printer.name` → `PRINTER_NAME`; nil for keys journald would reject.
