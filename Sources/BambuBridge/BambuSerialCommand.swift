@@ -2,6 +2,7 @@
 // The `bambu-serial` command and its subcommands.
 
 import ArgumentParser
+import BridgeConfig
 import BridgeCore
 
 /// The root command.
@@ -22,4 +23,20 @@ struct BambuSerialCommand: AsyncParsableCommand {
 struct ConfigOptions: ParsableArguments {
     @Option(name: .long, help: "Configuration file.")
     var config: String = "/etc/bambu-serial/bambu-serial.toml"
+
+    /// Loads the configuration and finds one printer; prints the errors and exits 1 otherwise.
+    func loadPrinter(named name: String) throws -> (BridgeConfiguration, PrinterConfiguration) {
+        let configuration: BridgeConfiguration
+        do {
+            configuration = try ConfigurationLoader.load(path: config)
+        } catch {
+            for diagnostic in error.diagnostics { printError(diagnostic.description) }
+            throw ExitCode(1)
+        }
+        guard let printer = configuration.printers.first(where: { $0.name == name }) else {
+            printError("no printer named '\(name)' in \(config)")
+            throw ExitCode(1)
+        }
+        return (configuration, printer)
+    }
 }

@@ -30,17 +30,7 @@ struct CheckCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "bambu-serial-check")
         logger.logLevel = .critical
-        let configuration: BridgeConfiguration
-        do {
-            configuration = try ConfigurationLoader.load(path: options.config)
-        } catch {
-            for diagnostic in error.diagnostics { printError(diagnostic.description) }
-            throw ExitCode(1)
-        }
-        guard let target = configuration.printers.first(where: { $0.name == printer }) else {
-            printError("no printer named '\(printer)' in \(options.config)")
-            throw ExitCode(1)
-        }
+        let (configuration, target) = try options.loadPrinter(named: printer)
         print("\(target.name): \(target.model.productName) \(target.serial) at \(target.host)")
         let pins = CertificatePinStore(stateDirectory: configuration.bridge.stateDirectory)
         let mqttOK = await checkMQTT(target, pins: pins, logger: logger)

@@ -41,17 +41,7 @@ struct UploadCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "bambu-serial-upload")
         logger.logLevel = .warning
-        let configuration: BridgeConfiguration
-        do {
-            configuration = try ConfigurationLoader.load(path: options.config)
-        } catch {
-            for diagnostic in error.diagnostics { printError(diagnostic.description) }
-            throw ExitCode(1)
-        }
-        guard let target = configuration.printers.first(where: { $0.name == printer }) else {
-            printError("no printer named '\(printer)' in \(options.config)")
-            throw ExitCode(1)
-        }
+        let (configuration, target) = try options.loadPrinter(named: printer)
         guard FileManager.default.isReadableFile(atPath: file) else {
             printError("cannot read \(file)")
             throw ExitCode(1)
