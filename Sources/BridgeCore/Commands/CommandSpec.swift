@@ -50,12 +50,14 @@ package struct CommandSpec: Sendable {
     package var isEmergency: Bool
     /// Still accepted by printers that require signed commands (the chamber light, bambu-lan.md §1.8).
     package var worksWithoutDeveloperMode: Bool
+    /// Which printers the code applies to, for the man page ("all models", "models with an AMS", "H2D").
+    package var models: String
     package var handler: CommandHandler
 
     package init(
         _ code: CommandCode, _ summary: String, parameters: [(letter: Character, meaning: String)] = [],
         translation: String, requires: Requirement = .nothing, isEmergency: Bool = false,
-        worksWithoutDeveloperMode: Bool = false, handler: @escaping CommandHandler
+        worksWithoutDeveloperMode: Bool = false, models: String = "all models", handler: @escaping CommandHandler
     ) {
         self.code = code
         self.summary = summary
@@ -64,6 +66,7 @@ package struct CommandSpec: Sendable {
         self.requires = requires
         self.isEmergency = isEmergency
         self.worksWithoutDeveloperMode = worksWithoutDeveloperMode
+        self.models = models
         self.handler = handler
     }
 }

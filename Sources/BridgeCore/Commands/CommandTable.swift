@@ -36,12 +36,22 @@ package struct CommandTable: Sendable {
     package func contains(_ code: CommandCode) -> Bool { byCode[code] != nil }
 
     /// The family lists of the standard table, for the duplicate check.
+    ///
+    /// Our own codes live in M8100–M8199, a block neither Marlin nor the Bambu firmware uses
+    /// (bambu-lan.md lists M620–M625, M960–M981, M991, M1002–M1007), grouped by family:
+    /// M8100–M8109 help and status queries, M8110 next-start options, M8120–M8129 AMS,
+    /// M8130–M8139 printer options and detectors, M8140–M8149 nozzle, M8150–M8159 printer
+    /// housekeeping (refresh, calibration, raw requests), M8160–M8169 camera.
     package static let standardFamilies: [[CommandSpec]] = [
-        .hostProtocol, .temperature, .fans, .motion, .lights, .storage, .job,
+        .hostProtocol, .temperature, .fans, .motion, .lights, .storage, .job, .filament, .ams, .objects,
+        .printerOptions, .nozzle, .printer, .statusQueries, .hms, .camera,
     ]
 
     /// Every code the bridge answers.
-    package static let standard = CommandTable(.hostProtocol, .temperature, .fans, .motion, .lights, .storage, .job)
+    package static let standard = CommandTable(
+        .hostProtocol, .temperature, .fans, .motion, .lights, .storage, .job, .filament, .ams, .objects,
+        .printerOptions, .nozzle, .printer, .statusQueries, .hms, .camera
+    )
 
     /// The `Cap:` lines of `M115`, derived from which codes the table has (serial-host.md §6.2).
     package var firmwareCapabilities: [(name: String, enabled: Bool)] {
