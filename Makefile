@@ -8,7 +8,7 @@ VERSION ?= 0.1.0
 BINARY ?= .build/release/bambu-serial
 
 .PHONY: all deps venv build release test test-unit demo clean check-imports
-.PHONY: install uninstall deb
+.PHONY: install uninstall deb docs
 
 all: build
 
@@ -64,6 +64,7 @@ install: $(BINARY)
 	install -D -m 0644 systemd/bambu-serial.sysusers.conf $(DESTDIR)/usr/lib/sysusers.d/bambu-serial.conf
 	install -D -m 0644 man/bambu-serial.8 $(DESTDIR)$(PREFIX)/share/man/man8/bambu-serial.8
 	install -D -m 0644 man/bambu-serial.toml.5 $(DESTDIR)$(PREFIX)/share/man/man5/bambu-serial.toml.5
+	install -D -m 0644 man/bambu-serial-gcode.7 $(DESTDIR)$(PREFIX)/share/man/man7/bambu-serial-gcode.7
 	install -D -m 0755 Sources/BambuSimulator/ftps_server.py $(DESTDIR)$(PREFIX)/share/bambu-serial/ftps_server.py
 	@if [ -e $(DESTDIR)/etc/bambu-serial/bambu-serial.toml ]; then \
 		echo "keeping the existing $(DESTDIR)/etc/bambu-serial/bambu-serial.toml"; \
@@ -84,6 +85,7 @@ uninstall:
 		$(DESTDIR)/usr/lib/sysusers.d/bambu-serial.conf \
 		$(DESTDIR)$(PREFIX)/share/man/man8/bambu-serial.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man5/bambu-serial.toml.5 \
+		$(DESTDIR)$(PREFIX)/share/man/man7/bambu-serial-gcode.7 \
 		$(DESTDIR)$(PREFIX)/share/bambu-serial/ftps_server.py
 	rmdir $(DESTDIR)$(PREFIX)/share/bambu-serial 2>/dev/null || true
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
@@ -95,6 +97,12 @@ $(BINARY):
 ## .build/bambu-serial_$(VERSION)_<arch>.deb (release build with the Swift runtime linked in).
 deb: deps
 	VERSION=$(VERSION) SWIFT=$(SWIFT) .ci/build-deb.sh
+
+## Regenerate the code reference (man/bambu-serial-gcode.7, the README table) from the command table.
+docs: build
+	.build/debug/bambu-serial codes --format man >man/bambu-serial-gcode.7
+	.build/debug/bambu-serial codes --format markdown >.build/codes.md
+	.ci/update-readme-codes.sh .build/codes.md
 
 clean:
 	rm -rf .build .build-* .venv

@@ -110,7 +110,7 @@ let package = Package(
 
         .testTarget(name: "GCodeTests", dependencies: ["GCode"], swiftSettings: strict),
         .testTarget(name: "BambuModelTests", dependencies: ["BambuModel", "BridgeTestSupport"], swiftSettings: strict),
-        .testTarget(name: "BridgeCoreTests", dependencies: ["BridgeCore", "BridgeTestSupport"], swiftSettings: strict),
+        .testTarget(name: "BridgeCoreTests", dependencies: ["BridgeCore", "GCode", "BridgeTestSupport"], swiftSettings: strict),
         .testTarget(name: "BambuSimulatorTests", dependencies: ["BambuSimulator", "BambuModel"], swiftSettings: strict),
         .testTarget(name: "BridgeConfigTests", dependencies: ["BridgeConfig", "BridgeTestSupport"], swiftSettings: strict),
         .testTarget(

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// Every code in the command table is documented in the man page and the README.
+// The code reference in man/ and the README is the command table's own rendering, not stale.
 
 import BridgeCore
 import BridgeTestSupport
+import GCode
 import Testing
 
 @Suite struct DocumentationTests {
@@ -10,17 +11,46 @@ import Testing
         String(decoding: try Fixtures.readBytes(Fixtures.repositoryRoot + "/" + relativePath), as: UTF8.self)
     }
 
-    @Test func manPageListsEveryCode() throws {
-        let page = try text("man/bambu-serial.8")
+    @Test func gcodeManPageIsTheTablesRendering() throws {
+        let page = try text("man/bambu-serial-gcode.7")
+        #expect(
+            page == CommandManual().manPage(version: FirmwareIdentity.version),
+            "man/bambu-serial-gcode.7 is stale: run `make docs`")
+    }
+
+    @Test func gcodeManPageListsEveryCode() throws {
+        let page = try text("man/bambu-serial-gcode.7")
         for spec in CommandTable.standard.specs {
-            #expect(page.contains("\(spec.code)"), "man/bambu-serial.8 does not document \(spec.code)")
+            #expect(page.contains(".B \(spec.code)"), "man/bambu-serial-gcode.7 does not document \(spec.code)")
         }
     }
 
-    @Test func readmeListsEveryCode() throws {
+    @Test func readmeHoldsTheTablesRendering() throws {
         let readme = try text("README.md")
+        #expect(readme.contains(CommandManual().markdown()), "the README's code table is stale: run `make docs`")
         for spec in CommandTable.standard.specs {
-            #expect(readme.contains("\(spec.code)"), "README.md does not document \(spec.code)")
+            #expect(readme.contains("| `\(spec.code)` |"), "README.md does not document \(spec.code)")
         }
+    }
+
+    @Test func everySectionOfTheTableIsInTheManual() {
+        let sections = CommandTable.standardSections.map(\.title)
+        #expect(Set(sections).count == sections.count)
+        let tabled = CommandTable.standardSections.reduce(0) { $0 + $1.specs.count }
+        #expect(tabled == CommandTable.standard.specs.count)
+    }
+
+    @Test func manPageEscapesWhatRoffWouldMisread() {
+        let spec = CommandSpec(
+            .m(8199), ".starts with a dot – and a dash \\ backslash", translation: "none") { _, _ in }
+        let page = CommandManual(sections: [("Test", [spec])]).manPage(version: "0")
+        #expect(page.contains("\\&.starts with a dot \\[u2013] and a dash \\e backslash."))
+        #expect(page.contains(".SH TEST"))
+    }
+
+    @Test func readmeTableEscapesPipes() {
+        let spec = CommandSpec(.m(8199), "a | b", translation: "x|y") { _, _ in }
+        let table = CommandManual(sections: [("Test", [spec])]).markdown()
+        #expect(table.contains("| `M8199` | a \\| b | – | x\\|y | all models |"))
     }
 }

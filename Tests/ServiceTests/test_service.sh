@@ -113,6 +113,7 @@ expected_files='/etc/bambu-serial/bambu-serial.toml
 /usr/share/doc/bambu-serial/README.md.gz
 /usr/share/doc/bambu-serial/copyright
 /usr/share/man/man5/bambu-serial.toml.5.gz
+/usr/share/man/man7/bambu-serial-gcode.7.gz
 /usr/share/man/man8/bambu-serial.8.gz'
 if [ -f "$deb" ]; then
     same_list "the .deb holds exactly the expected files" "$expected_files" \
@@ -182,6 +183,7 @@ installed='/etc/bambu-serial/bambu-serial.toml
 /usr/local/bin/bambu-serial
 /usr/local/share/bambu-serial/ftps_server.py
 /usr/local/share/man/man5/bambu-serial.toml.5
+/usr/local/share/man/man7/bambu-serial-gcode.7
 /usr/local/share/man/man8/bambu-serial.8'
 if output=$(make -s install DESTDIR="$destdir" PREFIX=/usr/local 2>&1); then
     pass "make install DESTDIR=… PREFIX=/usr/local"

@@ -14,11 +14,7 @@ package struct CommandTable: Sendable {
 
     /// A table from family lists. Duplicate codes are reported by `duplicates(in:)`; the first entry wins.
     package init(_ families: [CommandSpec]...) {
-        let all = families.flatMap { $0 }
-        var byCode: [CommandCode: CommandSpec] = [:]
-        for spec in all where byCode[spec.code] == nil { byCode[spec.code] = spec }
-        self.byCode = byCode
-        self.specs = all.sorted { $0.code < $1.code }
+        self.init(families: families)
     }
 
     /// Codes that appear more than once across the given families.
@@ -35,23 +31,35 @@ package struct CommandTable: Sendable {
     /// Whether a code is in the table.
     package func contains(_ code: CommandCode) -> Bool { byCode[code] != nil }
 
-    /// The family lists of the standard table, for the duplicate check.
+    /// The standard table's families under the headings the manual and the README use, in order.
     ///
     /// Our own codes live in M8100–M8199, a block neither Marlin nor the Bambu firmware uses
     /// (bambu-lan.md lists M620–M625, M960–M981, M991, M1002–M1007), grouped by family:
     /// M8100–M8109 help and status queries, M8110 next-start options, M8120–M8129 AMS,
     /// M8130–M8139 printer options and detectors, M8140–M8149 nozzle, M8150–M8159 printer
-    /// housekeeping (refresh, calibration, raw requests), M8160–M8169 camera.
-    package static let standardFamilies: [[CommandSpec]] = [
-        .hostProtocol, .temperature, .fans, .motion, .lights, .storage, .job, .filament, .ams, .objects,
-        .printerOptions, .nozzle, .printer, .statusQueries, .hms, .camera,
+    /// housekeeping (refresh, calibration, raw requests), M8160–M8169 camera, M8170–M8179 files.
+    package static let standardSections: [(title: String, specs: [CommandSpec])] = [
+        ("Host protocol", .hostProtocol), ("Temperatures", .temperature), ("Fans", .fans),
+        ("Position, speed and tools", .motion), ("Lights", .lights), ("SD card: the printer's storage", .storage),
+        ("Files", .files), ("Print jobs", .job), ("Cancel objects", .objects), ("Filament", .filament),
+        ("AMS", .ams), ("Printer options and detectors", .printerOptions), ("Nozzle", .nozzle),
+        ("Printer housekeeping", .printer), ("Help and status", .statusQueries), ("HMS", .hms), ("Camera", .camera),
     ]
 
+    /// The family lists of the standard table, for the duplicate check.
+    package static let standardFamilies: [[CommandSpec]] = standardSections.map(\.specs)
+
     /// Every code the bridge answers.
-    package static let standard = CommandTable(
-        .hostProtocol, .temperature, .fans, .motion, .lights, .storage, .job, .filament, .ams, .objects,
-        .printerOptions, .nozzle, .printer, .statusQueries, .hms, .camera
-    )
+    package static let standard = CommandTable(families: standardFamilies)
+
+    /// A table from a list of families.
+    package init(families: [[CommandSpec]]) {
+        var byCode: [CommandCode: CommandSpec] = [:]
+        let all = families.flatMap { $0 }
+        for spec in all where byCode[spec.code] == nil { byCode[spec.code] = spec }
+        self.byCode = byCode
+        self.specs = all.sorted { $0.code < $1.code }
+    }
 
     /// The `Cap:` lines of `M115`, derived from which codes the table has (serial-host.md §6.2).
     package var firmwareCapabilities: [(name: String, enabled: Bool)] {
