@@ -150,6 +150,19 @@ extension PrinterSession {
         }
     }
 
+    /// Writes a folder listing for the file request waiting on it (M8170): folders first, then files.
+    mutating func listFolder(_ operation: Int, _ entries: [FolderEntry], into output: inout Output) {
+        guard let pending = waiting, case .storage(let waitingFor, _, _) = pending.condition, waitingFor == operation
+        else { return }
+        let sorted = entries.sorted {
+            $0.isDirectory != $1.isDirectory ? $0.isDirectory : $0.name.lowercased() < $1.name.lowercased()
+        }
+        let lines = sorted.map { entry in
+            HostReply.comment(entry.isDirectory ? "\(entry.name)/" : "\(entry.name) \(entry.size)")
+        }
+        output.write(lines.isEmpty ? [.comment("(empty folder)")] : lines)
+    }
+
     /// New and cleared HMS entries, one notice each (bambu-lan.md §4).
     mutating func observeHMS(into output: inout Output) {
         let current = printer.hms

@@ -127,6 +127,8 @@ package struct PrinterSession: Sendable {
             output.log(.warning, "cannot list the printer's storage", ["printer.name": configuration.printerName, "error": reason])
         case .storageFinished(let operation, let error):
             storageFinished(operation, error: error, at: now, into: &output)
+        case .storageFolderListed(let operation, let entries):
+            listFolder(operation, entries, into: &output)
         case .storageProgress(let operation, let percent):
             if let path = uploads[operation], percent / 10 > (uploadProgress[operation] ?? -1) / 10 {
                 uploadProgress[operation] = percent

@@ -25,16 +25,19 @@ package struct SessionConfiguration: Sendable, Equatable {
     package var unknownCodePolicy: UnknownCodePolicy
     /// An external chamber heater that takes `M141` over `gcode_line`.
     package var externalChamber: Bool
+    /// Where downloads from the printer go (`<state_dir>/downloads`); nil refuses them.
+    package var downloadDirectory: String?
 
     package init(
         printerName: String, serial: String, model: PrinterModel, unknownCodePolicy: UnknownCodePolicy = .passthrough,
-        externalChamber: Bool = false
+        externalChamber: Bool = false, downloadDirectory: String? = nil
     ) {
         self.printerName = printerName
         self.serial = serial
         self.model = model
         self.unknownCodePolicy = unknownCodePolicy
         self.externalChamber = externalChamber
+        self.downloadDirectory = downloadDirectory
     }
 
     /// A UUID for `M115` that stays the same for this printer across restarts (derived from the serial).

@@ -34,6 +34,8 @@ package enum SessionEvent: Sendable, Equatable {
     case storageFinished(operation: Int, error: String?)
     /// An upload progressed.
     case storageProgress(operation: Int, percent: Int)
+    /// The entries of a folder a file request listed; `.storageFinished` follows.
+    case storageFolderListed(operation: Int, entries: [FolderEntry])
 }
 
 /// Something the runtime must do for a session, in order.

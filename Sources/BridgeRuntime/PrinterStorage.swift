@@ -13,6 +13,14 @@ package protocol PrinterStorage: Sendable {
     func delete(path: String) async throws
     /// Uploads a local file; `progress` gets 0–100.
     func upload(localFile: String, to remotePath: String, progress: @escaping @Sendable (Int) -> Void) async throws
+    /// The entries of one folder.
+    func list(folder: String) async throws -> [FolderEntry]
+    func makeDirectory(path: String) async throws
+    func rename(from: String, to: String) async throws
+    /// Deletes a folder with everything in it.
+    func removeFolder(path: String) async throws
+    /// Copies a remote file to a local file.
+    func download(remotePath: String, toLocalFile localFile: String) async throws
 }
 
 /// Carries out one session's storage requests, one at a time, in order.
@@ -66,6 +74,18 @@ struct StorageWorker: Sendable {
             case .discardSpool(let operation):
                 try? spools.removeValue(forKey: operation)?.close()
                 try? FileManager.default.removeItem(atPath: spoolPath(operation))
+            case .file(let operation, let request):
+                guard let storage = storage() else {
+                    report(.storageFinished(operation: operation, error: "no storage configured"))
+                    continue
+                }
+                do {
+                    try await perform(request, operation: operation, on: storage, report: report)
+                    if request.changesListing { lastListing = nil }
+                    report(.storageFinished(operation: operation, error: nil))
+                } catch {
+                    report(.storageFinished(operation: operation, error: "\(error)"))
+                }
             case .finishSpool(let operation, let remotePath):
                 try? spools.removeValue(forKey: operation)?.close()
                 let path = spoolPath(operation)
@@ -91,7 +111,39 @@ struct StorageWorker: Sendable {
         }
     }
 
+    private func perform(
+        _ request: FileRequest, operation: Int, on storage: any PrinterStorage,
+        report: @escaping @Sendable (SessionEvent) -> Void
+    ) async throws {
+        switch request {
+        case .list(let path):
+            report(.storageFolderListed(operation: operation, entries: try await storage.list(folder: path)))
+        case .makeDirectory(let path):
+            try await storage.makeDirectory(path: path)
+        case .rename(let from, let to):
+            try await storage.rename(from: from, to: to)
+        case .removeFolder(let path):
+            try await storage.removeFolder(path: path)
+        case .download(let remotePath, let localPath):
+            let directory = String(localPath[..<(localPath.lastIndex(of: "/") ?? localPath.startIndex)])
+            if !directory.isEmpty {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
+            try await storage.download(remotePath: remotePath, toLocalFile: localPath)
+        }
+    }
+
     private func spoolPath(_ operation: Int) -> String {
         spoolDirectory + "/\(printerName)-\(operation).upload"
+    }
+}
+
+extension FileRequest {
+    /// Whether the operation can change what `M20` lists.
+    fileprivate var changesListing: Bool {
+        switch self {
+        case .list, .download: false
+        case .makeDirectory, .rename, .removeFolder: true
+        }
     }
 }

@@ -263,7 +263,8 @@ package final class PrinterSupervisor: Sendable {
             configuration: SessionConfiguration(
                 printerName: printer.name, serial: printer.serial, model: printer.model,
                 unknownCodePolicy: bridge.unknownGCode == .reject ? .reject : .passthrough,
-                externalChamber: printer.externalChamber))
+                externalChamber: printer.externalChamber,
+                downloadDirectory: bridge.stateDirectory + "/downloads/" + printer.name))
         let name = printer.name
         let driver = PrinterSessionDriver(
             session: session, port: port, links: connections, logger: slotLogger,

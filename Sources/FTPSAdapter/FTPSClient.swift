@@ -67,6 +67,11 @@ package final class FTPSClient: Sendable {
         try await run { session throws(FTPSError) in try session.makeDirectory(remotePath) }
     }
 
+    /// Removes an empty directory (`RMD`).
+    package func removeDirectory(_ remotePath: String) async throws(FTPSError) {
+        try await run { session throws(FTPSError) in try session.removeDirectory(remotePath) }
+    }
+
     /// Renames or moves a file (`RNFR`/`RNTO`).
     package func rename(_ from: String, to: String) async throws(FTPSError) {
         try await run { session throws(FTPSError) in try session.rename(from, to: to) }

@@ -11,6 +11,7 @@ enum FTPSOperation {
     case download(String)
     case delete(String)
     case makeDirectory(String)
+    case removeDirectory(String)
     case rename(String, to: String)
     case size(String)
 
@@ -18,7 +19,7 @@ enum FTPSOperation {
     var path: String {
         switch self {
         case .list(let path), .upload(let path), .download(let path), .delete(let path),
-            .makeDirectory(let path), .size(let path), .rename(let path, _):
+            .makeDirectory(let path), .removeDirectory(let path), .size(let path), .rename(let path, _):
             path
         }
     }
@@ -31,6 +32,7 @@ enum FTPSOperation {
         case .download(let path): "download of \(path)"
         case .delete(let path): "deletion of \(path)"
         case .makeDirectory(let path): "creation of \(path)"
+        case .removeDirectory(let path): "removal of \(path)"
         case .rename(let from, let to): "renaming of \(from) to \(to)"
         case .size(let path): "size query of \(path)"
         }
@@ -44,6 +46,7 @@ enum FTPSOperation {
         case .download: "download"
         case .delete: "delete"
         case .makeDirectory: "mkdir"
+        case .removeDirectory: "rmdir"
         case .rename: "rename"
         case .size: "size"
         }

@@ -49,4 +49,36 @@ package struct FTPSPrinterStorage: PrinterStorage {
             progress(total > 0 ? Int(sent * 100 / total) : 0)
         }
     }
+
+    package func list(folder: String) async throws -> [FolderEntry] {
+        try await client.list(folder).map {
+            FolderEntry(name: $0.name, isDirectory: $0.isDirectory, size: $0.isDirectory ? 0 : $0.size)
+        }
+    }
+
+    package func makeDirectory(path: String) async throws {
+        try await client.makeDirectory(path)
+    }
+
+    package func rename(from: String, to: String) async throws {
+        try await client.rename(from, to: to)
+    }
+
+    /// Deletes the files, then the subfolders depth first, then the folder itself (`RMD`).
+    package func removeFolder(path: String) async throws {
+        let base = path.hasSuffix("/") ? String(path.dropLast()) : path
+        for entry in try await client.list(base) {
+            let child = base + "/" + entry.name
+            if entry.isDirectory {
+                try await removeFolder(path: child)
+            } else {
+                try await client.delete(child)
+            }
+        }
+        try await client.removeDirectory(base)
+    }
+
+    package func download(remotePath: String, toLocalFile localFile: String) async throws {
+        try await client.download(remotePath, to: localFile)
+    }
 }

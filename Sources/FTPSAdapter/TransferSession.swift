@@ -86,6 +86,11 @@ struct TransferSession {
         _ = try run(TransferRequest(path: "/", body: .none, quote: ["MKD \(path)"]), .makeDirectory(path))
     }
 
+    func removeDirectory(_ remotePath: String) throws(FTPSError) {
+        let path = try RemotePath.normalize(remotePath)
+        _ = try run(TransferRequest(path: "/", body: .none, quote: ["RMD \(path)"]), .removeDirectory(path))
+    }
+
     func rename(_ from: String, to: String) throws(FTPSError) {
         let source = try RemotePath.normalize(from)
         let target = try RemotePath.normalize(to)

@@ -19,10 +19,11 @@ struct SessionHarness {
     var storage: [StorageCommand] = []
 
     init(model: PrinterModel = .x1c, policy: SessionConfiguration.UnknownCodePolicy = .passthrough,
-         online: Bool = true, serial: String = "00M00A000000000") {
+         online: Bool = true, serial: String = "00M00A000000000", downloadDirectory: String? = nil) {
         session = PrinterSession(
             configuration: SessionConfiguration(
-                printerName: "test", serial: serial, model: model, unknownCodePolicy: policy))
+                printerName: "test", serial: serial, model: model, unknownCodePolicy: policy,
+                downloadDirectory: downloadDirectory))
         if online {
             handle(.linkUp)
             published.removeAll()

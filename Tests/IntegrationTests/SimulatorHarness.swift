@@ -126,4 +126,12 @@ extension SerialClient {
         let lines = await readLines(timeout: timeout) { $0.last?.hasPrefix("ok") == true }
         return lines.filter { !$0.hasPrefix("//") }
     }
+
+    /// Like `command`, but keeps the `// ` status lines our own codes answer with; only the
+    /// `//action:` notices are dropped.
+    func query(_ line: String, timeout: Duration = .seconds(5)) async throws -> [String] {
+        try write(line + "\n")
+        let lines = await readLines(timeout: timeout) { $0.last?.hasPrefix("ok") == true }
+        return lines.filter { !$0.hasPrefix("//action:") }
+    }
 }

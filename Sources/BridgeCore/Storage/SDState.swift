@@ -52,4 +52,6 @@ package enum StorageCommand: Sendable, Equatable {
     case finishSpool(operation: Int, remotePath: String)
     /// Forget a spool (the host went away mid-upload).
     case discardSpool(operation: Int)
+    /// A file operation (M8170–M8179); the result comes back as `.storageFinished(operation:error:)`.
+    case file(operation: Int, FileRequest)
 }
