@@ -42,6 +42,8 @@ package struct PrinterSession: Sendable {
     var uploads: [Int: String] = [:]
     var uploadProgress: [Int: Int] = [:]
     var knownHMS: [HMSEntry] = []
+    /// Tells a host-streamed print from manual moves.
+    var streamGuard = StreamGuard()
     /// Whether a host has the port open.
     package private(set) var hostAttached = false
     var hostIsActive = false
@@ -199,7 +201,7 @@ package struct PrinterSession: Sendable {
 
     private mutating func execute(_ command: GCodeCommand, at now: Duration, into output: inout Output) {
         guard let spec = table[command.code] else {
-            handleUnknown(command, into: &output)
+            handleUnknown(command, at: now, into: &output)
             return
         }
         if spec.requires == .printerOnline, let refusal = controlRefusal(for: command.code, allowLocked: spec.worksWithoutDeveloperMode) {
@@ -285,7 +287,11 @@ package struct PrinterSession: Sendable {
         }
     }
 
-    private mutating func handleUnknown(_ command: GCodeCommand, into output: inout Output) {
+    private mutating func handleUnknown(_ command: GCodeCommand, at now: Duration, into output: inout Output) {
+        if case .g(let number) = command.code, (0...3).contains(number), streamGuard.refuses(at: now) {
+            refuseStreamedMove(command, into: &output)
+            return
+        }
         switch command.code {
         case .t(let number):
             output.write([.echo("T\(number) Invalid extruder"), .ok()])
@@ -300,6 +306,21 @@ package struct PrinterSession: Sendable {
                 publish(.gcodeLine(command.text), into: &output)
                 output.write([.ok()])
             }
+        }
+    }
+
+    /// Answers a move of a host-streamed print without sending it (serial-host.md §9.12): the
+    /// first one refused also tells the host why and cancels its print.
+    private mutating func refuseStreamedMove(_ command: GCodeCommand, into output: inout Output) {
+        if streamGuard.shouldAnnounce {
+            streamGuard.shouldAnnounce = false
+            output.log(.warning, "refused a print streamed from the host", ["printer.name": configuration.printerName])
+            output.write([
+                .action("notification \(configuration.printerName): printing from the host's own storage is not supported; upload the file to the printer (SD card) and print it from there"),
+                .action("cancel"), .ok(),
+            ])
+        } else {
+            output.write([.ok()])
         }
     }
 
