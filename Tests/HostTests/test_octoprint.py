@@ -320,6 +320,27 @@ def test_sd_upload(bridge, octoprint, context):
     assert content.strip() == body.strip()
 
 
+def test_print_from_local_storage_is_refused(bridge, octoprint, context):
+    """serial-host.md §9.12: a print OctoPrint streams from its own storage is refused, told and cancelled."""
+    ensure_idle(bridge, octoprint)
+    name = "streamed.gcode"
+    body = "".join(f"G1 X{i % 200} Y{i % 200} E0.05 F3000\n" for i in range(2000)).encode()
+    response = octoprint.post("/api/files/local", files={"file": (name, body)}, timeout=30)
+    assert response.status_code == 201, response.text
+    before = len(bridge.sim.requests(PRINTER))
+    octoprint.command(f"/api/files/local/{name}", {"command": "select", "print": True})
+    wait_until(lambda: "//action:notification" in octoprint.serial_log() and "printing from the host" in octoprint.serial_log(),
+               30, "the refusal notice in OctoPrint's serial log", 0.25)
+    state = wait_for_state(octoprint, "Operational", "OctoPrint Operational after the refused print", timeout=60)
+    moves = [r for r in bridge.sim.requests(PRINTER)[before:]
+             if r.get("print", {}).get("command") == "gcode_line" and r["print"].get("param", "").startswith("G1 ")]
+    job = octoprint.job()
+    observe("local print refused", f"state {state!r}; {len(moves)} moves reached the printer of 2000; "
+            f"OctoPrint job progress {job['progress'].get('completion')}")
+    assert len(moves) < 10
+    assert "//action:cancel" in octoprint.serial_log()
+
+
 def test_disconnect_and_reconnect(bridge, octoprint, context):
     octoprint.command("/api/connection", {"command": "disconnect"})
     closed = wait_for_state(octoprint, lambda s: s in ("Offline", "Closed"), "OctoPrint Offline", timeout=30)
