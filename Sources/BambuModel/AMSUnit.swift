@@ -21,6 +21,8 @@ package struct AMSUnit: Equatable, Sendable {
     package var dryMinutesLeft: Int?
     /// Dryer state from `info` bits 4–7: 0 off, 1 checking, 2 drying, 3 cooling, 4 stopping, 5 error…
     package var dryerState: Int?
+    /// The extruder the unit feeds, from `info` bits 8–11 (0 right/main, 1 left/deputy on two-nozzle printers).
+    package var extruder: Int?
     /// The unit's trays, sorted by slot id.
     package var trays: [AMSTray]
 
@@ -32,6 +34,7 @@ package struct AMSUnit: Equatable, Sendable {
         temperature: Double? = nil,
         dryMinutesLeft: Int? = nil,
         dryerState: Int? = nil,
+        extruder: Int? = nil,
         trays: [AMSTray] = []
     ) {
         self.id = id
@@ -41,6 +44,7 @@ package struct AMSUnit: Equatable, Sendable {
         self.temperature = temperature
         self.dryMinutesLeft = dryMinutesLeft
         self.dryerState = dryerState
+        self.extruder = extruder
         self.trays = trays
     }
 
@@ -50,15 +54,23 @@ package struct AMSUnit: Equatable, Sendable {
         let info = Hex.bits(unit["info"])
         self.init(
             id: id,
-            kind: info.flatMap { Self.kind(type: $0 & 0xF) },
+            // Units without `info` (older firmware) are still recognisable as AMS HT by their id range.
+            kind: info.flatMap { Self.kind(type: $0 & 0xF) } ?? (Self.htIDs.contains(id) ? .amsHT : nil),
             humidityIndex: unit["humidity"]?.intValue,
             humidityPercent: unit["humidity_raw"]?.intValue,
             temperature: unit["temp"]?.doubleValue,
             dryMinutesLeft: unit["dry_time"]?.intValue,
             dryerState: info.map { Int(($0 >> 4) & 0xF) },
+            extruder: info.map { Int(($0 >> 8) & 0xF) },
             trays: (unit["tray"]?.arrayValue ?? []).compactMap(AMSTray.init).sorted { $0.id < $1.id }
         )
     }
+
+    /// Unit ids of AMS HT units (single slot), bambu-lan.md §2.12.
+    package static let htIDs: ClosedRange<Int> = 128...135
+
+    /// Whether the unit has a filament dryer (AMS 2 Pro and AMS HT, bambu-lan.md §3.14).
+    package var hasDryer: Bool { kind == .ams2Pro || kind == .amsHT }
 
     /// The unit type for `info` bits 0–3: 1 AMS, 2 AMS Lite, 3 AMS 2 Pro (N3F), 4 AMS HT (N3S).
     static func kind(type: UInt64) -> AMSKind? {

@@ -30,6 +30,23 @@ package enum BambuRequest: Equatable, Sendable {
     case projectFile(ProjectFile)
     /// `print.gcode_file`: start a plain G-code file by its absolute path on the printer (§3.2).
     case gcodeFile(path: String)
+    /// `print.ams_change_filament` load form (§3.9): `target` is the global tray id (the unit id for
+    /// AMS HT, 254 for the single external holder); temperatures are the old and new filament's °C.
+    case amsLoadFilament(amsID: Int, slotID: Int, target: Int, currentTemperature: Int, targetTemperature: Int)
+    /// `print.ams_change_filament` unload form (§3.9): `target` and `slot_id` 255.
+    case amsUnloadFilament(amsID: Int, currentTemperature: Int, targetTemperature: Int)
+    /// `print.ams_control` with `param` `pause`, `resume`, `reset`, `done` or `abort` (§3.10).
+    case amsControl(String)
+    /// `print.ams_filament_drying` start form (§3.14): duration in hours, cooling temperature 45 °C.
+    case amsDryingStart(amsID: Int, filament: String, temperature: Int, hours: Int, rotateTray: Bool)
+    /// `print.ams_filament_drying` stop form (§3.14): mode 0, zeros and an empty filament.
+    case amsDryingStop(amsID: Int)
+    /// `print.ams_get_rfid`: re-read one slot's tag (§3.13).
+    case amsReadRFID(amsID: Int, slotID: Int)
+    /// `print.ams_filament_setting`: what the printer should believe is in a slot (§3.11).
+    case amsFilamentSetting(SpoolSetting)
+    /// `print.ams_user_setting` (§3.12): only the options that are not `nil` are sent.
+    case amsUserSetting(amsID: Int, startupRead: Bool?, trayRead: Bool?, calibrateRemain: Bool?)
 
     /// The MQTT payload with the given sequence id.
     package func message(sequenceID: Int) -> JSONValue {
@@ -74,11 +91,101 @@ package enum BambuRequest: Equatable, Sendable {
             return ["print": .object(body)]
         case .gcodeFile(let path):
             return ["print": ["sequence_id": id, "command": "gcode_file", "param": .string(path)]]
+        case .amsLoadFilament(let amsID, let slotID, let target, let current, let targetTemperature):
+            return [
+                "print": [
+                    "sequence_id": id, "command": "ams_change_filament", "ams_id": number(amsID),
+                    "slot_id": number(slotID), "target": number(target), "curr_temp": number(current),
+                    "tar_temp": number(targetTemperature),
+                ]
+            ]
+        case .amsUnloadFilament(let amsID, let current, let targetTemperature):
+            return [
+                "print": [
+                    "sequence_id": id, "command": "ams_change_filament", "ams_id": number(amsID), "target": 255,
+                    "slot_id": 255, "curr_temp": number(current), "tar_temp": number(targetTemperature),
+                ]
+            ]
+        case .amsControl(let parameter):
+            return ["print": ["sequence_id": id, "command": "ams_control", "param": .string(parameter)]]
+        case .amsDryingStart(let amsID, let filament, let temperature, let hours, let rotateTray):
+            return [
+                "print": [
+                    "sequence_id": id, "command": "ams_filament_drying", "ams_id": number(amsID), "mode": 1,
+                    "filament": .string(filament), "temp": number(temperature), "duration": number(hours),
+                    "humidity": 0, "cooling_temp": 45, "rotate_tray": .bool(rotateTray), "close_power_conflict": false,
+                ]
+            ]
+        case .amsDryingStop(let amsID):
+            return [
+                "print": [
+                    "sequence_id": id, "command": "ams_filament_drying", "ams_id": number(amsID), "mode": 0,
+                    "filament": "", "temp": 0, "duration": 0, "humidity": 0, "cooling_temp": 0, "rotate_tray": false,
+                    "close_power_conflict": false,
+                ]
+            ]
+        case .amsReadRFID(let amsID, let slotID):
+            return [
+                "print": [
+                    "sequence_id": id, "command": "ams_get_rfid", "ams_id": number(amsID), "slot_id": number(slotID),
+                ]
+            ]
+        case .amsFilamentSetting(let spool):
+            return [
+                "print": [
+                    "sequence_id": id, "command": "ams_filament_setting", "ams_id": number(spool.amsID),
+                    "slot_id": number(spool.slotID), "tray_id": number(spool.trayID),
+                    "tray_info_idx": .string(spool.filamentID), "setting_id": "", "tray_color": .string(spool.color),
+                    "nozzle_temp_min": number(spool.nozzleTempMin), "nozzle_temp_max": number(spool.nozzleTempMax),
+                    "tray_type": .string(spool.material),
+                ]
+            ]
+        case .amsUserSetting(let amsID, let startupRead, let trayRead, let calibrateRemain):
+            var body: JSONObject = ["sequence_id": id, "command": "ams_user_setting", "ams_id": number(amsID)]
+            if let startupRead { body["startup_read_option"] = .bool(startupRead) }
+            if let trayRead { body["tray_read_option"] = .bool(trayRead) }
+            if let calibrateRemain { body["calibrate_remain_flag"] = .bool(calibrateRemain) }
+            return ["print": .object(body)]
         }
     }
 
     /// The MQTT QoS to publish with: 1 for every command (bambu-lan.md §1.4).
     package var qualityOfService: Int { 1 }
+}
+
+/// An integer payload value.
+private func number(_ value: Int) -> JSONValue { .int(Int64(value)) }
+
+/// The fields of an `ams_filament_setting` request (bambu-lan.md §3.11).
+package struct SpoolSetting: Sendable, Equatable {
+    /// `ams_id`: the unit, or 255/254 for an external holder.
+    package var amsID: Int
+    /// `slot_id`: the slot in the unit, 0 for external holders.
+    package var slotID: Int
+    /// `tray_id`: the slot index for AMS units, 254 for external holders.
+    package var trayID: Int
+    /// `tray_info_idx`: the filament preset id, e.g. `GFL99`.
+    package var filamentID: String
+    /// `tray_color`: `RRGGBBAA`, upper case.
+    package var color: String
+    package var nozzleTempMin: Int
+    package var nozzleTempMax: Int
+    /// `tray_type`: the material, e.g. `PLA`.
+    package var material: String
+
+    package init(
+        amsID: Int, slotID: Int, trayID: Int, filamentID: String, color: String, nozzleTempMin: Int,
+        nozzleTempMax: Int, material: String
+    ) {
+        self.amsID = amsID
+        self.slotID = slotID
+        self.trayID = trayID
+        self.filamentID = filamentID
+        self.color = color
+        self.nozzleTempMin = nozzleTempMin
+        self.nozzleTempMax = nozzleTempMax
+        self.material = material
+    }
 }
 
 /// The fields of a `project_file` start.

@@ -236,6 +236,35 @@ extension PrinterState {
     /// `ams.tray_now`: the loaded global tray id (255 none, 254 external).
     package var trayNow: Int? { print["ams"]?["tray_now"]?.intValue }
 
+    /// The filament at each nozzle, index 0 first (0 = right/main on two-nozzle printers); `nil` = none.
+    ///
+    /// Two-nozzle printers report it per extruder in `device.extruder.info[].snow`; the others in
+    /// `ams.tray_now` (bambu-lan.md §2.3, §2.12). Empty when the printer reported neither.
+    package var loadedFilament: [FilamentSource?] {
+        let extruders = (print["device"]?["extruder"]?["info"]?.arrayValue ?? [])
+            .compactMap { entry -> (id: Int, slot: Int)? in
+                guard let id = entry["id"]?.intValue, let slot = entry["snow"]?.intValue else { return nil }
+                return (id, slot)
+            }
+        if extruders.count > 1 {
+            return extruders.sorted { $0.id < $1.id }.map { FilamentSource(packed: $0.slot) }
+        }
+        guard let trayNow else { return [] }
+        return [FilamentSource(globalTrayID: trayNow)]
+    }
+
+    /// `ams.insert_flag`: RFID tags are read when a spool is inserted.
+    package var amsReadsOnInsertion: Bool? { print["ams"]?["insert_flag"]?.boolValue }
+
+    /// `ams.power_on_flag`: RFID tags are read when the printer starts.
+    package var amsReadsOnPowerOn: Bool? { print["ams"]?["power_on_flag"]?.boolValue }
+
+    /// `home_flag` bit 7: the AMS estimates the remaining filament (bambu-lan.md §2.10).
+    package var amsCalibratesRemaining: Bool? { homeFlag.map { $0 & 0x80 != 0 } }
+
+    /// `ams_status`: main state in bits 8–15 (0 idle, 1 filament change, 2 RFID, 3 assist…), sub-state below.
+    package var amsStatus: Int? { print["ams_status"]?.intValue }
+
     /// Storage present: `sdcard`, else `home_flag` bit 8.
     package var sdCardPresent: Bool? {
         if let flag = print["sdcard"]?.boolValue { return flag }

@@ -29,10 +29,11 @@ struct ModelProfile: Sendable {
     let board: (name: String, hardware: String, project: String)
     /// `nozzle_type` as this model family reports it.
     let nozzleType: String
-    /// The AMS unit attached by default, or `nil` (P1P ships without one).
-    let ams: AMSKind?
-    /// The default unit's id: 0, or 16 for the A2L's AMS Lite (bambu-lan.md §2.12).
-    let amsUnitID: Int
+    /// The AMS units attached by default: none on the P1P (it ships without one); the model's first
+    /// AMS kind as unit 0 (16 on the A2L, bambu-lan.md §2.12); an AMS HT (128) next to it on the X1C; an
+    /// AMS 2 Pro feeding the left nozzle and an AMS HT feeding the right one on the H2D (as in the H2D
+    /// fixture), so the dryer and both nozzles' slots can be exercised.
+    let amsUnits: [(kind: AMSKind, id: Int, extruder: Int)]
 
     /// The profile of `model`.
     init(_ model: PrinterModel) {
@@ -45,8 +46,7 @@ struct ModelProfile: Sendable {
         // Real idle values with bits 0–2 (homed) and 23 (door open) cleared: P1S 0x634598, X1C 0xC065CD90.
         homeFlagBase = family == .legacy ? 0x0063_4598 : Int32(bitPattern: 0xC065_CD90)
         nozzleType = Self.nozzleType(model)
-        ams = model == .p1p ? nil : model.capabilities.amsKinds.first
-        amsUnitID = model == .a2l ? 16 : 0
+        amsUnits = Self.amsUnits(model)
         (firmware, board) = Self.versions(model)
     }
 
@@ -67,6 +67,16 @@ struct ModelProfile: Sendable {
         case .h2s: ("01.01.00.00", ("ap", "AP05", ""))
         case .h2d, .h2dPro: ("01.01.02.07", ("ap", "AP05", ""))
         case .h2c, .x2d: ("01.00.00.00", ("ap", "AP05", ""))
+        }
+    }
+
+    private static func amsUnits(_ model: PrinterModel) -> [(kind: AMSKind, id: Int, extruder: Int)] {
+        switch model {
+        case .p1p: []
+        case .x1c: [(.ams, 0, 0), (.amsHT, 128, 0)]
+        case .h2d: [(.ams2Pro, 0, 1), (.amsHT, 128, 0)]
+        case .a2l: [(.amsLite, 16, 0)]
+        default: model.capabilities.amsKinds.first.map { [($0, 0, 0)] } ?? []
         }
     }
 

@@ -60,6 +60,8 @@ extension SimulatedPrinter {
             latchedError = 0
             transientError = nil
             return .success
+        case ("print", let name) where name.hasPrefix("ams_"):
+            return performAMS(command: name, body: body)
         default:
             return .success
         }

@@ -60,7 +60,7 @@ extension SimulatedPrinter {
         modules.append(.object(board))
         modules.append(Self.module("mc", hardware: legacy ? "MC02" : "MC09", software: "00.01.30.10"))
         modules.append(Self.module("th", hardware: legacy ? "TH03" : "TH08", software: "00.00.07.72"))
-        if let unit = ams.versionModule(printerSerial: serial) { modules.append(unit) }
+        modules += ams.versionModules(printerSerial: serial)
 
         var info: JSONObject = [
             "command": "get_version", "sequence_id": .string(sequenceID), "module": .array(modules),
@@ -112,8 +112,8 @@ extension SimulatedPrinter {
         body["big_fan2_speed"] = Self.steps(fans[3])
         body["mc_percent"] = .int(Int64(job.percent))
         body["mc_remaining_time"] = .int(Int64(job.remainingMinutes))
-        body["ams_status"] = 0
-        body["ams_rfid_status"] = 0
+        body["ams_status"] = .int(Int64(ams.status))
+        body["ams_rfid_status"] = .int(Int64(ams.rfidStatus))
         body["hw_switch_state"] = 0
         body["spd_mag"] = .int(Int64(Self.speedPercent(level: speedLevel)))
         body["spd_lvl"] = .int(Int64(speedLevel))
@@ -151,7 +151,7 @@ extension SimulatedPrinter {
         }
         body["hms"] = .array(hms.map { ["attr": .int(Int64($0.attribute)), "code": .int(Int64($0.code))] })
         body["online"] = ["ahb": false, "rfid": false, "version": 1]
-        body["ams"] = ams.report(newFirmware: !legacy)
+        body["ams"] = ams.report(newFirmware: !legacy, activeExtruder: activeExtruder)
         if nozzles.count > 1 {
             body["vir_slot"] = ams.virtualSlots(newFirmware: !legacy)
         } else {
@@ -178,8 +178,7 @@ extension SimulatedPrinter {
         }
         let extruders: [JSONValue] = nozzles.indices.map { index in
             let heater = nozzles[index]
-            // No filament at the nozzle: slot byte 0xFF; the main (0) and deputy (1) external ids (§2.3).
-            let slot: JSONValue = index == 0 ? 0xFFFF : 0xFEFF
+            let slot = JSONValue.int(Int64(ams.packedSlot(extruder: index)))
             let working = index == activeExtruder && job.isBusy ? 0x300 : 0
             return [
                 "id": .int(Int64(index)), "temp": Self.packed(heater), "info": 8,

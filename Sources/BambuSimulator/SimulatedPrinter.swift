@@ -119,6 +119,7 @@ package struct SimulatedPrinter: Sendable {
             if let error = transientError, error.until > time, error.until < next { next = error.until }
             let span = next - time
             stepHeaters(seconds: span / .seconds(1))
+            ams.advance(by: span)
             switch job.advance(by: span) {
             case .finished?: turnHeatersOff()
             case .startedPrinting?, nil: break
