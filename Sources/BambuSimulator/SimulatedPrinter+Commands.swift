@@ -61,7 +61,7 @@ extension SimulatedPrinter {
             transientError = nil
             return .success
         default:
-            return .success
+            return performOption(module: module, command: command, body: body, at: now) ?? .success
         }
     }
 
