@@ -47,6 +47,21 @@ package enum BambuRequest: Equatable, Sendable {
     case amsFilamentSetting(SpoolSetting)
     /// `print.ams_user_setting` (§3.12): only the options that are not `nil` are sent.
     case amsUserSetting(amsID: Int, startupRead: Bool?, trayRead: Bool?, calibrateRemain: Bool?)
+    /// `print.print_option`: one option per message (§3.15).
+    case printOption(PrintOption)
+    /// `xcam.xcam_control_set`: a camera detector on/off, with its sensitivity when given (§3.16).
+    case cameraDetector(CameraDetector, enabled: Bool, sensitivity: String?)
+    /// `system.set_accessories`: the nozzle of a single-nozzle printer (§3.17).
+    case setAccessories(nozzleDiameter: Double, nozzleType: String)
+    /// `print.set_nozzle`: one nozzle of a two-nozzle printer, `id` 0 right / 1 left (§3.17).
+    case setNozzle(id: Int, type: String, diameter: Double)
+    /// `print.extrusion_cali_sel`: the pressure-advance profile of a tray, `-1` the default (§3.18, BS form).
+    case selectExtrusionCalibration(trayID: Int, calibrationIndex: Int, filamentID: String, nozzleDiameter: String)
+    /// `print.calibration` with the `option` bitmask (§3.20).
+    case calibration(option: Int)
+    /// A request the host wrote as JSON (`M8152`): one module key whose body is an object; published as
+    /// parsed, with `sequence_id` put first in the body when the host left it out.
+    case raw(module: String, body: JSONObject)
 
     /// The MQTT payload with the given sequence id.
     package func message(sequenceID: Int) -> JSONValue {
@@ -146,6 +161,59 @@ package enum BambuRequest: Equatable, Sendable {
             if let trayRead { body["tray_read_option"] = .bool(trayRead) }
             if let calibrateRemain { body["calibrate_remain_flag"] = .bool(calibrateRemain) }
             return ["print": .object(body)]
+        case .printOption(let option):
+            var body: JSONObject = ["sequence_id": id, "command": "print_option"]
+            switch option {
+            case .autoRecovery(let on):
+                body["option"] = on ? 1 : 0
+                body[option.key] = .bool(on)
+            case .sound(let on), .filamentTangleDetect(let on), .autoSwitchFilament(let on),
+                .nozzleBlobDetect(let on), .airPrintDetect(let on):
+                body[option.key] = .bool(on)
+            case .airPurification(let mode):
+                body[option.key] = .int(Int64(mode))
+            }
+            return ["print": .object(body)]
+        case .cameraDetector(let detector, let enabled, let sensitivity):
+            var body: JSONObject = [
+                "sequence_id": id, "command": "xcam_control_set", "module_name": .string(detector.rawValue),
+                "control": .bool(enabled), "enable": .bool(enabled), "print_halt": true,
+            ]
+            if let sensitivity { body["halt_print_sensitivity"] = .string(sensitivity) }
+            return ["xcam": .object(body)]
+        case .setAccessories(let diameter, let type):
+            return [
+                "system": [
+                    "sequence_id": id, "command": "set_accessories", "accessory_type": "nozzle",
+                    "nozzle_diameter": .double(diameter), "nozzle_type": .string(type),
+                ]
+            ]
+        case .setNozzle(let nozzle, let type, let diameter):
+            return [
+                "print": [
+                    "command": "set_nozzle", "id": .int(Int64(nozzle)), "type": .string(type),
+                    "diameter": .double(diameter), "wear": 0, "sequence_id": id,
+                ]
+            ]
+        case .selectExtrusionCalibration(let tray, let index, let filament, let diameter):
+            return [
+                "print": [
+                    "sequence_id": id, "command": "extrusion_cali_sel", "tray_id": .int(Int64(tray)),
+                    "cali_idx": .int(Int64(index)), "filament_id": .string(filament),
+                    "nozzle_diameter": .string(diameter),
+                ]
+            ]
+        case .calibration(let option):
+            return ["print": ["sequence_id": id, "command": "calibration", "option": .int(Int64(option))]]
+        case .raw(let module, let body):
+            var sent = body
+            if sent["sequence_id"] == nil {
+                sent = ["sequence_id": id]
+                for (key, value) in body { sent[key] = value }
+            }
+            var message = JSONObject()
+            message[module] = .object(sent)
+            return .object(message)
         }
     }
 

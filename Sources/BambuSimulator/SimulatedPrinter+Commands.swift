@@ -63,7 +63,7 @@ extension SimulatedPrinter {
         case ("print", let name) where name.hasPrefix("ams_"):
             return performAMS(command: name, body: body)
         default:
-            return .success
+            return performOption(module: module, command: command, body: body, at: now) ?? .success
         }
     }
 

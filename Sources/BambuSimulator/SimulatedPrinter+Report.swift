@@ -162,6 +162,7 @@ extension SimulatedPrinter {
         body["upgrade_state"] = [
             "status": "IDLE", "new_version_state": 2, "progress": "0", "message": "", "module": "", "new_ver_list": [],
         ]
+        applyOptionState(to: &body)
         for (key, value) in overrides { body[key] = value }
         return body
     }

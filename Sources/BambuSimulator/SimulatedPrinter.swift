@@ -59,6 +59,8 @@ package struct SimulatedPrinter: Sendable {
     var pushCount = 0
     /// The body last sent to clients, the base of P1/A1 deltas; `nil` until the first report.
     var lastReported: JSONObject?
+    /// Options, detectors, nozzle hardware, profiles and calibration runs (SimulatedPrinter+OptionCommands).
+    var options = SimulatedOptions()
 
     /// Room temperature for the nozzles and the bed.
     static let ambient = 25.0
@@ -128,6 +130,7 @@ package struct SimulatedPrinter: Sendable {
             if let error = transientError, error.until <= time { transientError = nil }
         }
         clock = now
+        finishCalibrationIfDone(at: now)
     }
 
     /// Integrates every heater in steps of at most 0.1 s; settled heaters are skipped.

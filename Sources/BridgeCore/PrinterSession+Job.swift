@@ -182,26 +182,12 @@ extension PrinterSession {
     }
 }
 
-/// Stage names for pause reasons (bambu-lan.md §2.16, the ones that pause a job).
+/// Stage names for pause reasons: the pausing stages of `PrinterStage` (bambu-lan.md §2.16), without "paused: ".
 enum StageNames {
+    static let pausing: Set<Int> = [5, 6, 16, 17, 20, 21, 23, 26, 27, 28, 30, 32, 33, 34, 35]
+
     static func name(_ stage: Int) -> String? {
-        switch stage {
-        case 5: "M400 pause"
-        case 6: "filament runout"
-        case 16: "paused by user"
-        case 17: "front cover falling"
-        case 20: "nozzle temperature malfunction"
-        case 21: "heatbed temperature malfunction"
-        case 23: "skipped step"
-        case 26: "AMS lost"
-        case 27: "low heatbreak fan speed"
-        case 28: "chamber temperature control error"
-        case 30: "paused by user-inserted G-code"
-        case 32: "nozzle filament covered"
-        case 33: "cutter error"
-        case 34: "first layer error"
-        case 35: "nozzle clog"
-        default: nil
-        }
+        guard pausing.contains(stage), let name = PrinterStage.name(stage) else { return nil }
+        return name.hasPrefix("paused: ") ? String(name.dropFirst("paused: ".count)) : name
     }
 }

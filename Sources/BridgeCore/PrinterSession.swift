@@ -242,11 +242,14 @@ package struct PrinterSession: Sendable {
     }
 
     private func makeContext(at now: Duration, for spec: CommandSpec) -> CommandContext {
-        CommandContext(
+        var context = CommandContext(
             printer: printer, model: configuration.model, configuration: configuration,
             firmwareCapabilities: capabilities, now: now, host: host, isLinkUp: isLinkUp,
             controlRefusal: controlRefusal(for: spec.code, allowLocked: spec.worksWithoutDeveloperMode), sd: sd
         )
+        context.linkState = linkState
+        context.commands = table.specs
+        return context
     }
 
     /// Carries out what a handler recorded: host settings, requests, replies and the ack.

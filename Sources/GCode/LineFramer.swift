@@ -42,16 +42,18 @@ package struct LineFramer: Sendable {
         while let last = bytes.last, last == 0x20 { bytes.removeLast() }
         guard !bytes.isEmpty, bytes[0] != UInt8(ascii: ";") else { return .empty }
 
-        // Split off the checksum at the last '*'.
+        // Split off the checksum at the last '*'. A '*' inside double quotes (a JSON string of M8152) that
+        // is not followed by a well-formed checksum is text, not a checksum marker.
         var body = bytes[...]
         var checksum: Int? = nil
         var checksumPresent = false
         if let star = bytes.lastIndex(of: UInt8(ascii: "*")) {
-            checksumPresent = true
-            body = bytes[..<star]
             let digits = bytes[(star + 1)...].filter { $0 != 0x20 }
-            if !digits.isEmpty, digits.count <= 3, digits.allSatisfy({ (0x30...0x39).contains($0) }) {
-                checksum = Int(String(decoding: digits, as: UTF8.self))
+            let wellFormed = !digits.isEmpty && digits.count <= 3 && digits.allSatisfy({ (0x30...0x39).contains($0) })
+            if wellFormed || !Self.isQuoted(bytes[..<star]) {
+                checksumPresent = true
+                body = bytes[..<star]
+                if wellFormed { checksum = Int(String(decoding: digits, as: UTF8.self)) }
             }
         }
 
@@ -111,13 +113,40 @@ package struct LineFramer: Sendable {
         return (number, index)
     }
 
-    /// Removes a `;` comment outside double quotes, and surrounding spaces.
+    /// Whether the end of `bytes` lies inside a double-quoted string (a backslash escapes the next byte
+    /// inside quotes, as in JSON).
+    private static func isQuoted(_ bytes: ArraySlice<UInt8>) -> Bool {
+        var quoted = false
+        var escaped = false
+        for byte in bytes {
+            if escaped {
+                escaped = false
+            } else if quoted, byte == UInt8(ascii: "\\") {
+                escaped = true
+            } else if byte == UInt8(ascii: "\"") {
+                quoted.toggle()
+            }
+        }
+        return quoted
+    }
+
+    /// Removes a `;` comment outside double quotes (JSON escapes respected), and surrounding spaces.
     private static func stripComment(_ bytes: ArraySlice<UInt8>) -> String {
         var end = bytes.endIndex
         var quoted = false
+        var escaped = false
         for index in bytes.indices {
-            if bytes[index] == UInt8(ascii: "\"") { quoted.toggle() }
-            if bytes[index] == UInt8(ascii: ";"), !quoted {
+            let byte = bytes[index]
+            if escaped {
+                escaped = false
+                continue
+            }
+            if quoted, byte == UInt8(ascii: "\\") {
+                escaped = true
+                continue
+            }
+            if byte == UInt8(ascii: "\"") { quoted.toggle() }
+            if byte == UInt8(ascii: ";"), !quoted {
                 end = index
                 break
             }

@@ -2,6 +2,7 @@
 // One test per shared report fixture: merge every message, then check the values found in the file.
 
 import BambuModel
+import BridgeTestSupport
 import Testing
 
 /// Real reports from every model family must decode to the values they hold.

@@ -111,6 +111,10 @@ package struct CommandContext: Sendable {
     package var sd: SDState
     /// Storage requests, in order.
     package private(set) var storageCommands: [StorageCommand] = []
+    /// The link to the printer as users see it (`M8101` prints it).
+    package internal(set) var linkState: LinkState = .pending
+    /// Every spec of the session's command table, sorted by code (`M8100` lists them).
+    package internal(set) var commands: [CommandSpec] = []
 
     package init(
         printer: PrinterState, model: PrinterModel, configuration: SessionConfiguration,

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Unwraps the shared report fixtures into the MQTT messages they hold.
 
-import BambuModel
-import BridgeTestSupport
+package import BambuModel
 
 /// Reads a report fixture and yields its messages in a sensible arrival order.
 ///
@@ -11,9 +10,9 @@ import BridgeTestSupport
 /// "push_…": <partial body>, "get_version": <info body>}`, bambu-rs `{"_meta": …, "message": …}`,
 /// Rdiger-36 `{"pushall": …, "deltas": [<print body>…]}`, and plain arrays of messages. Full reports come
 /// first, then partials and deltas in file order, then version answers.
-enum FixtureMessages {
+package enum FixtureMessages {
     /// The messages in `name`, unwrapped.
-    static func load(_ name: String) throws -> [JSONValue] {
+    package static func load(_ name: String) throws -> [JSONValue] {
         let document = try JSONValue(parsing: Fixtures.readBytes(Fixtures.reportPath(name)))
         if let messages = document.arrayValue { return messages }
         guard let wrapper = document.objectValue else { return [] }
@@ -40,7 +39,7 @@ enum FixtureMessages {
     }
 
     /// A state with every message of `name` applied, and what each `apply` returned.
-    static func state(_ name: String) throws -> (state: PrinterState, kinds: [[ReportKind]]) {
+    package static func state(_ name: String) throws -> (state: PrinterState, kinds: [[ReportKind]]) {
         var state = PrinterState()
         let kinds = try load(name).map { state.apply($0) }
         return (state, kinds)
