@@ -30,6 +30,12 @@ package enum BambuRequest: Equatable, Sendable {
     case projectFile(ProjectFile)
     /// `print.gcode_file`: start a plain G-code file by its absolute path on the printer (§3.2).
     case gcodeFile(path: String)
+    /// `camera.ipcam_record_set`: the printer's own recording of its camera on/off (§3.21).
+    case cameraRecording(enabled: Bool)
+    /// `camera.ipcam_timelapse`: timelapse recording of the next prints on/off (§3.21).
+    case cameraTimelapse(enabled: Bool)
+    /// `camera.ipcam_resolution_set`: the RTSPS stream's resolution, `"1080p"` or `"720p"` (§3.21).
+    case cameraResolution(String)
 
     /// The MQTT payload with the given sequence id.
     package func message(sequenceID: Int) -> JSONValue {
@@ -74,6 +80,12 @@ package enum BambuRequest: Equatable, Sendable {
             return ["print": .object(body)]
         case .gcodeFile(let path):
             return ["print": ["sequence_id": id, "command": "gcode_file", "param": .string(path)]]
+        case .cameraRecording(let enabled):
+            return ["camera": ["sequence_id": id, "command": "ipcam_record_set", "control": enabled ? "enable" : "disable"]]
+        case .cameraTimelapse(let enabled):
+            return ["camera": ["sequence_id": id, "command": "ipcam_timelapse", "control": enabled ? "enable" : "disable"]]
+        case .cameraResolution(let resolution):
+            return ["camera": ["sequence_id": id, "command": "ipcam_resolution_set", "resolution": .string(resolution)]]
         }
     }
 

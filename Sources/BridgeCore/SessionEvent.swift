@@ -34,6 +34,8 @@ package enum SessionEvent: Sendable, Equatable {
     case storageFinished(operation: Int, error: String?)
     /// An upload progressed.
     case storageProgress(operation: Int, percent: Int)
+    /// A camera snapshot request (`CameraCommand.saveSnapshot`) ended.
+    case snapshotFinished(operation: Int, outcome: SnapshotOutcome)
 }
 
 /// Something the runtime must do for a session, in order.
@@ -46,6 +48,8 @@ package enum SessionEffect: Sendable, Equatable {
     case log(SessionLog)
     /// Ask the printer's storage (FTPS) for something.
     case storage(StorageCommand)
+    /// Ask the printer's camera for something.
+    case camera(CameraCommand)
 }
 
 /// A request with its sequence id and exact payload.
