@@ -136,7 +136,7 @@ let package = Package(
         .testTarget(
             name: "HTTPAdapterTests",
             dependencies: [
-                "HTTPAdapter", "BridgeRuntime", "BridgeConfig", "BridgeTestSupport",
+                "HTTPAdapter", "BridgeRuntime", "BridgeConfig", "BridgeCore", "BambuModel", "BridgeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -147,7 +147,8 @@ package actor CameraHub {
         guard feeds[printer]?.generation == generation,
             let waiter = feeds[printer]?.waiters.removeValue(forKey: id)
         else { return }
-        let seconds = snapshotTimeout.components.seconds
+        let milliseconds = snapshotTimeout.components.seconds * 1000 + snapshotTimeout.components.attoseconds / 1_000_000_000_000_000
+        let seconds = milliseconds % 1000 == 0 ? "\(milliseconds / 1000)" : "\(Double(milliseconds) / 1000)"
         var message = "no frame from the camera within \(seconds) s"
         if let reason = feeds[printer]?.state.reason { message += " (\(reason))" }
         waiter.resume(returning: .failure(CameraError(message)))
