@@ -79,6 +79,17 @@ let package = Package(
         ),
         .target(name: "CameraAdapter", dependencies: ["BridgeRuntime", "CLibAV", "CTurboJPEG"], swiftSettings: strict),
         .target(
+            name: "HTTPAdapter",
+            dependencies: [
+                "BridgeRuntime", "BridgeConfig",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "SystemdAdapter",
             dependencies: ["BridgeRuntime", "CSystemd", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
@@ -89,7 +100,7 @@ let package = Package(
             name: "BambuBridge",
             dependencies: [
                 "BridgeRuntime", "BridgeConfig", "PTYAdapter", "MQTTAdapter", "FTPSAdapter", "CameraAdapter",
-                "SystemdAdapter", "BambuSimulator",
+                "SystemdAdapter", "HTTPAdapter", "BambuSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -121,6 +132,14 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["BridgeTestSupport", "BridgeCore"], swiftSettings: strict),
         .testTarget(
             name: "FTPSAdapterTests", dependencies: ["FTPSAdapter", "BridgeTestSupport"], swiftSettings: strict
+        ),
+        .testTarget(
+            name: "HTTPAdapterTests",
+            dependencies: [
+                "HTTPAdapter", "BridgeRuntime", "BridgeConfig", "BridgeCore", "BambuModel", "BridgeTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
         ),
         .testTarget(
             name: "EndToEndTests",

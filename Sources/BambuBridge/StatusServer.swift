@@ -98,33 +98,7 @@ final class StatusServer: Sendable {
 /// The status of every printer as JSON and as a table.
 enum StatusReport {
     static func json(_ statuses: [PrinterStatus]) -> JSONValue {
-        .object(["printers": .array(statuses.map(printer))])
-    }
-
-    private static func printer(_ status: PrinterStatus) -> JSONValue {
-        let session = status.session
-        var object: JSONObject = [
-            "name": .string(session.name), "model": .string(session.model.configName), "serial": .string(status.serial),
-            "enabled": .bool(status.enabled),
-            "state": .string(status.enabled ? session.linkState.name : "disabled"),
-            "reason": session.linkState.reason.map { .string($0) } ?? .null,
-            "gcode_state": session.gcodeState.map { .string($0) } ?? .null,
-            "hms": .int(Int64(session.hmsCount)), "host_attached": .bool(session.hostAttached),
-            "requires_signed_commands": .bool(session.requiresSignedCommands),
-        ]
-        if let job = session.jobName {
-            object["job"] = ["name": .string(job), "progress": session.progressPercent.map { .int(Int64($0)) } ?? .null]
-        } else {
-            object["job"] = .null
-        }
-        func pair(_ temperature: Temperature?) -> JSONValue {
-            guard let temperature else { return .null }
-            return ["current": .double(temperature.current), "target": .double(temperature.target)]
-        }
-        object["temperatures"] = [
-            "nozzles": .array(session.nozzles.map { pair($0) }), "bed": pair(session.bed), "chamber": pair(session.chamber),
-        ]
-        return .object(object)
+        StatusDocument.json(statuses)
     }
 
     /// A table like `systemctl list-units`.

@@ -62,6 +62,12 @@ package enum BambuRequest: Equatable, Sendable {
     /// A request the host wrote as JSON (`M8152`): one module key whose body is an object; published as
     /// parsed, with `sequence_id` put first in the body when the host left it out.
     case raw(module: String, body: JSONObject)
+    /// `camera.ipcam_record_set`: the printer's own recording of its camera on/off (§3.21).
+    case cameraRecording(enabled: Bool)
+    /// `camera.ipcam_timelapse`: timelapse recording of the next prints on/off (§3.21).
+    case cameraTimelapse(enabled: Bool)
+    /// `camera.ipcam_resolution_set`: the RTSPS stream's resolution, `"1080p"` or `"720p"` (§3.21).
+    case cameraResolution(String)
 
     /// The MQTT payload with the given sequence id.
     package func message(sequenceID: Int) -> JSONValue {
@@ -214,6 +220,12 @@ package enum BambuRequest: Equatable, Sendable {
             var message = JSONObject()
             message[module] = .object(sent)
             return .object(message)
+        case .cameraRecording(let enabled):
+            return ["camera": ["sequence_id": id, "command": "ipcam_record_set", "control": enabled ? "enable" : "disable"]]
+        case .cameraTimelapse(let enabled):
+            return ["camera": ["sequence_id": id, "command": "ipcam_timelapse", "control": enabled ? "enable" : "disable"]]
+        case .cameraResolution(let resolution):
+            return ["camera": ["sequence_id": id, "command": "ipcam_resolution_set", "resolution": .string(resolution)]]
         }
     }
 

@@ -56,6 +56,8 @@ extension SimulatedPrinter {
             return cancel(at: now) ? .success : .failed(reason: "the printer is not printing")
         case ("print", "project_file"):
             return startProject(body, at: now)
+        case ("camera", _):
+            return performCamera(command: command, body: body)
         case ("print", "clean_print_error"):
             latchedError = 0
             transientError = nil

@@ -235,7 +235,8 @@ extension SimulatedPrinter {
 
     private var ipcam: JSONValue {
         var ipcam: JSONObject = [
-            "ipcam_dev": "1", "ipcam_record": "disable", "timelapse": "disable", "resolution": "1080p",
+            "ipcam_dev": "1", "ipcam_record": .string(camera.record), "timelapse": .string(camera.timelapse),
+            "resolution": .string(camera.resolution),
             "tutk_server": "disable",
         ]
         if profile.sendsDeltas {

@@ -51,6 +51,8 @@ package struct SimulatedPrinter: Sendable {
     var ams: SimulatedAMS
     /// Raw fields set from the console, reported as given.
     var overrides = JSONObject()
+    /// Camera settings (`ipcam`), changed by `camera` requests.
+    var camera = SimulatedCamera()
     /// The time the simulation has reached; `nil` before the first call.
     var clock: Duration?
     /// The rolling `sequence_id` of reports.

@@ -131,6 +131,8 @@ package struct PrinterSession: Sendable {
             storageFinished(operation, error: error, at: now, into: &output)
         case .storageFolderListed(let operation, let entries):
             listFolder(operation, entries, into: &output)
+        case .snapshotFinished(let operation, let outcome):
+            snapshotFinished(operation, outcome: outcome, at: now, into: &output)
         case .storageProgress(let operation, let percent):
             if let path = uploads[operation], percent / 10 > (uploadProgress[operation] ?? -1) / 10 {
                 uploadProgress[operation] = percent
@@ -275,6 +277,7 @@ package struct PrinterSession: Sendable {
             output.effects.append(.storage(command))
             if case .finishSpool(let operation, let remotePath) = command { uploads[operation] = remotePath }
         }
+        for command in context.cameraCommands { output.effects.append(.camera(command)) }
         switch context.ack {
         case .ok(let extra):
             output.write(context.replies + [.ok(extra)])
@@ -390,7 +393,7 @@ package struct PrinterSession: Sendable {
             return close(printer.bedTemperature, target, bothWays)
         case .chamber(let target, let bothWays):
             return close(printer.chamberTemperature, target, bothWays)
-        case .storage:
+        case .storage, .snapshot:
             return false
         }
     }
@@ -407,7 +410,7 @@ package struct PrinterSession: Sendable {
                 finishWait(at: now, into: &output)
             } else if now >= pending.deadline {
                 waiting = nil
-                output.write([.echo("\(pending.code) stopped waiting: target not reached in time"), .ok()])
+                output.write([.echo(Self.timeoutMessage(pending)), .ok()])
                 drainQueue(at: now, into: &output)
             } else if now >= pending.nextReport {
                 output.write([.line(temperatureLine)])

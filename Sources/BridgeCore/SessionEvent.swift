@@ -36,6 +36,8 @@ package enum SessionEvent: Sendable, Equatable {
     case storageProgress(operation: Int, percent: Int)
     /// The entries of a folder a file request listed; `.storageFinished` follows.
     case storageFolderListed(operation: Int, entries: [FolderEntry])
+    /// A camera snapshot request (`CameraCommand.saveSnapshot`) ended.
+    case snapshotFinished(operation: Int, outcome: SnapshotOutcome)
 }
 
 /// Something the runtime must do for a session, in order.
@@ -48,6 +50,8 @@ package enum SessionEffect: Sendable, Equatable {
     case log(SessionLog)
     /// Ask the printer's storage (FTPS) for something.
     case storage(StorageCommand)
+    /// Ask the printer's camera for something.
+    case camera(CameraCommand)
 }
 
 /// A request with its sequence id and exact payload.

@@ -19,12 +19,14 @@ package struct PrinterSessionDriver: Sendable {
     private let logger: Logger
     private let observer: SessionObserver
     private let spoolDirectory: String
+    private let snapshots: (any CameraSnapshotter)?
 
     /// A driver whose printer link (and storage) can be replaced while it runs (configuration reload):
     /// each value on `links` replaces the previous one once the previous link's events end.
     package init(
         session: PrinterSession, port: any HostPort, links: AsyncStream<PrinterConnection>, logger: Logger,
-        spoolDirectory: String = "/tmp", observer: SessionObserver = SessionObserver()
+        spoolDirectory: String = "/tmp", observer: SessionObserver = SessionObserver(),
+        snapshots: (any CameraSnapshotter)? = nil
     ) {
         self.initialSession = session
         self.port = port
@@ -33,19 +35,20 @@ package struct PrinterSessionDriver: Sendable {
         self.logger = logger
         self.observer = observer
         self.spoolDirectory = spoolDirectory
+        self.snapshots = snapshots
     }
 
     /// A driver with one fixed link.
     package init(
         session: PrinterSession, port: any HostPort, link: any PrinterLink, logger: Logger,
         storage: (any PrinterStorage)? = nil, spoolDirectory: String = "/tmp",
-        observer: SessionObserver = SessionObserver()
+        observer: SessionObserver = SessionObserver(), snapshots: (any CameraSnapshotter)? = nil
     ) {
         let (links, continuation) = AsyncStream<PrinterConnection>.makeStream()
         continuation.yield(PrinterConnection(link: link, storage: storage))
         self.init(
             session: session, port: port, links: links, logger: logger, spoolDirectory: spoolDirectory,
-            observer: observer)
+            observer: observer, snapshots: snapshots)
     }
 
     /// Runs until the task is cancelled or both ports finish.
@@ -105,6 +108,14 @@ package struct PrinterSessionDriver: Sendable {
                     case .publish(let request): current.connection?.link.publish(request)
                     case .log(let record): limiter.log(record, at: now, to: logger)
                     case .storage(let command): storageContinuation.yield(command)
+                    case .camera(.saveSnapshot(let operation)):
+                        // Off the loop: a cold camera takes seconds; the answer comes back as an event.
+                        Task { [snapshots, name = session.configuration.printerName] in
+                            let outcome =
+                                await snapshots?.saveSnapshot(printerName: name)
+                                ?? .failed(reason: "this daemon has no camera support")
+                            continuation.yield(.snapshotFinished(operation: operation, outcome: outcome))
+                        }
                     }
                 }
                 // Status first: the supervisor's STATUS= line reads it when the link state changes.

@@ -297,6 +297,12 @@ package struct PrinterStatus: Sendable, Equatable {
     package var enabled: Bool
     package var serial: String
     package var session: SessionStatus
+
+    package init(enabled: Bool, serial: String, session: SessionStatus) {
+        self.enabled = enabled
+        self.serial = serial
+        self.session = session
+    }
 }
 
 /// The link a slot uses now, so a reload can close it after handing over the new one.

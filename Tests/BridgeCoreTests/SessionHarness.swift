@@ -17,6 +17,8 @@ struct SessionHarness {
     var writes: [String] = []
     /// Storage requests, in order.
     var storage: [StorageCommand] = []
+    /// Camera requests, in order.
+    var camera: [CameraCommand] = []
 
     init(model: PrinterModel = .x1c, policy: SessionConfiguration.UnknownCodePolicy = .passthrough,
          online: Bool = true, serial: String = "00M00A000000000", downloadDirectory: String? = nil) {
@@ -42,6 +44,7 @@ struct SessionHarness {
                 writes.append(text)
             case .publish(let request): published.append(request.payload)
             case .storage(let command): storage.append(command)
+            case .camera(let command): camera.append(command)
             case .log: break
             }
         }

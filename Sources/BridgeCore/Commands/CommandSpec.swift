@@ -31,6 +31,8 @@ package enum WaitCondition: Sendable, Equatable {
     case chamber(target: Double, bothWays: Bool)
     /// A storage operation; on success write `success`, on failure `failure` (then the reason as a notice).
     case storage(operation: Int, success: [HostReply], failure: [HostReply])
+    /// A camera snapshot (`M8160`); the file's path or the failure is written when it ends.
+    case snapshot(operation: Int)
 }
 
 /// One G/M/T code the bridge understands.
@@ -115,6 +117,8 @@ package struct CommandContext: Sendable {
     package internal(set) var linkState: LinkState = .pending
     /// Every spec of the session's command table, sorted by code (`M8100` lists them).
     package internal(set) var commands: [CommandSpec] = []
+    /// Camera requests, in order.
+    package private(set) var cameraCommands: [CameraCommand] = []
 
     package init(
         printer: PrinterState, model: PrinterModel, configuration: SessionConfiguration,
@@ -134,6 +138,9 @@ package struct CommandContext: Sendable {
 
     /// Adds a storage request.
     package mutating func storage(_ command: StorageCommand) { storageCommands.append(command) }
+
+    /// Adds a camera request.
+    package mutating func camera(_ command: CameraCommand) { cameraCommands.append(command) }
 
     /// Throws the reason the printer cannot take a request now, for handlers whose report form
     /// works offline but whose set form publishes (M220, M355, T0/T1).
