@@ -32,7 +32,10 @@ extension SimulatedPrinter {
         guard !job.isBusy else { return .failed(reason: "the printer is printing") }
         guard ams.change == nil else { return .failed(reason: "a filament change is in progress") }
         guard let target = body["target"]?.intValue else { return .failed(reason: "target missing") }
-        if target == 255 {
+        // Unload: target 255 with slot_id 255 (or the old target-only form). A load of the main external
+        // holder of a two-nozzle printer also has target 255, but slot_id 0.
+        let slotID = body["slot_id"]?.intValue
+        if target == 255 && (slotID == 255 || (slotID == nil && body["ams_id"] == nil)) {
             let extruder: Int
             if let amsID = body["ams_id"]?.intValue {
                 guard let index = ams.loaded.firstIndex(where: { holds($0, amsID: amsID) }) else {
@@ -52,7 +55,7 @@ extension SimulatedPrinter {
         if let amsID = body["ams_id"]?.intValue {
             switch amsID {
             case 254, 255: source = .external(holder: ams.isDualNozzle ? amsID : 254)
-            default: source = .ams(unit: amsID, slot: body["slot_id"]?.intValue ?? 0)
+            default: source = .ams(unit: amsID, slot: slotID ?? 0)
             }
         } else if let decoded = FilamentSource(globalTrayID: target) {
             source = decoded

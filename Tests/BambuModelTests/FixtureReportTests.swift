@@ -482,7 +482,9 @@ import Testing
         #expect(state.hms.map(\.severity) == [.common])
         #expect(state.hms.map(\.moduleName) == ["camera/LiDAR"])
         #expect(state.amsUnits.map(\.id) == [128])
-        #expect(state.amsUnits.map(\.kind) == [nil])
+        // No `info`: the kind comes from the AMS HT id range.
+        #expect(state.amsUnits.map(\.kind) == [.amsHT])
+        #expect(state.loadedFilament == [.ams(unit: 128, slot: 0)])
         #expect(materials(state.amsUnits.first) == ["PLA"])
         #expect(colors(state.amsUnits.first) == ["F7D959FF"])
         #expect(state.trayNow == 128)

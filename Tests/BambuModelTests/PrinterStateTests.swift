@@ -120,7 +120,8 @@ import Testing
                     humidityPercent: 9,
                     temperature: 65,
                     dryMinutesLeft: 583,
-                    dryerState: 2
+                    dryerState: 2,
+                    extruder: 0
                 )
         )
         #expect(state.amsUnits[0].dryerState == nil)
@@ -194,5 +195,39 @@ import Testing
         #expect(state.nozzleDiameter == "0.6")
         #expect(state.homeFlag == nil)
         #expect(!state.signatureRequired)
+    }
+}
+
+@Suite struct FilamentSourceTests {
+    @Test func globalTrayIDs() {
+        #expect(FilamentSource(globalTrayID: 6) == .ams(unit: 1, slot: 2))
+        #expect(FilamentSource(globalTrayID: 129) == .ams(unit: 129, slot: 0))
+        #expect(FilamentSource(globalTrayID: 254) == .external(holder: 254))
+        #expect(FilamentSource(globalTrayID: 255) == nil)
+        #expect(FilamentSource.ams(unit: 3, slot: 1).globalTrayID == 13)
+        #expect(FilamentSource.ams(unit: 128, slot: 0).globalTrayID == 128)
+    }
+
+    @Test func packedSlots() {
+        #expect(FilamentSource(packed: 0x8000) == .ams(unit: 128, slot: 0))
+        #expect(FilamentSource(packed: 0x0103) == .ams(unit: 1, slot: 3))
+        #expect(FilamentSource(packed: 0xFF00) == .external(holder: 255))
+        #expect(FilamentSource(packed: 0xFE00) == .external(holder: 254))
+        #expect(FilamentSource(packed: 0xFEFF) == nil)
+        #expect(FilamentSource(packed: 0xFFFF) == nil)
+    }
+
+    @Test func loadedFilamentPerExtruderAndAMSFlags() throws {
+        var state = PrinterState()
+        _ = state.apply(
+            try JSONValue(
+                parsing:
+                    #"{"print":{"home_flag":-128,"ams_status":257,"ams":{"tray_now":"3","insert_flag":false,"power_on_flag":true},"device":{"extruder":{"info":[{"id":1,"snow":65024},{"id":0,"snow":258}]}}}}"#
+            ))
+        #expect(state.loadedFilament == [.ams(unit: 1, slot: 2), .external(holder: 254)])
+        #expect(state.amsReadsOnInsertion == false)
+        #expect(state.amsReadsOnPowerOn == true)
+        #expect(state.amsCalibratesRemaining == true)
+        #expect(state.amsStatus == 257)
     }
 }
