@@ -5,6 +5,23 @@ import GCode
 import Testing
 
 @Suite struct LineFramerTests {
+    @Test func quotedStarIsTextNotAChecksum() {
+        // M8152 JSON: '*' and ';' inside strings (an escaped quote included) stay in the command.
+        let json = #"M8152 {"print":{"param":"a*b; \"c*\" d"}}"#
+        var framer = LineFramer()
+        #expect(framer.frame(Array(json.utf8)) == .command(json))
+        // A '*' outside quotes still marks a checksum (here a bad one): the line is not run.
+        #expect(framer.frame(Array("M117 a*b".utf8)) == .ignored([.echo("checksum mismatch on a line without a line number; line ignored"), .ok()]))
+        // Numbered, with a real checksum after the JSON: accepted, checksum removed.
+        let body = "N1 " + json
+        let checksum = LineFramer.checksum(of: Array(body.utf8))
+        #expect(framer.frame(Array((body + "*\(checksum)").utf8)) == .command(json))
+        // A well-formed checksum after a quote that never closes still counts (M117 "abc*34).
+        let open = #"N2 M117 "abc"#
+        let openChecksum = LineFramer.checksum(of: Array(open.utf8))
+        #expect(framer.frame(Array((open + "*\(openChecksum)").utf8)) == .command(#"M117 "abc"#))
+    }
+
     private func frame(_ lines: [String]) -> [LineFramer.Outcome] {
         var framer = LineFramer()
         return lines.map { framer.frame(Array($0.utf8)) }

@@ -18,8 +18,9 @@ extension [CommandSpec] {
             translation: "system.set_accessories nozzle_diameter/nozzle_type (one nozzle); "
                 + "print.set_nozzle id/type/diameter (two nozzles, type as code)",
             requires: .printerOnline
-        ) { command, context in
-            let words = command.wordParameters
+        ) { line, context in
+            let command = line.spaced
+            let words = command.parameters
             let count = context.model.capabilities.nozzleCount
             let index = try command.int("T", in: 0...1) ?? (count > 1 ? context.printer.activeExtruder : 0)
             guard index < count else { throw CommandError("M8140 T\(index): the \(context.model.productName) has one nozzle") }

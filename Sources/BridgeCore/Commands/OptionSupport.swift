@@ -2,7 +2,7 @@
 // Helpers shared by the options, nozzle, housekeeping and status families: word parameters, gates, names.
 
 import BambuModel
-import GCode
+package import GCode
 
 extension GCodeCommand {
     /// Parameters split at spaces, so values may be words: `Dai S1 Hmedium` → D `ai`, S `1`, H `medium`.
@@ -17,6 +17,14 @@ extension GCodeCommand {
             if result[letter] == nil { result[letter] = String(word.dropFirst()) }
         }
         return result
+    }
+
+    /// This command with `wordParameters` as its parameters, so `int`/`double` read word-split values
+    /// with their usual messages.
+    package var spaced: GCodeCommand {
+        var copy = self
+        copy.parameters = wordParameters
+        return copy
     }
 }
 

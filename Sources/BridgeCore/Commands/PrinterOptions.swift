@@ -39,8 +39,9 @@ extension [CommandSpec] {
                 + "[halt_print_sensitivity]",
             requires: .printerOnline,
             models: "all models; firstlayer: \(OptionGates.lidarModelNames); other detectors: printers that report them"
-        ) { command, context in
-            let words = command.wordParameters
+        ) { line, context in
+            let command = line.spaced
+            let words = command.parameters
             let names = CameraDetector.allCases.map(\.shortName).joined(separator: ", ")
             guard let name = words["D"], !name.isEmpty else { throw CommandError("M8131: D<detector> needed, one of \(names)") }
             guard let detector = CameraDetector(hostName: name) else {
@@ -62,7 +63,7 @@ extension [CommandSpec] {
                 if detector == .firstLayerInspector {
                     throw CommandError("M8131: the \(product) has no Micro LiDAR for the first layer inspector")
                 }
-                throw CommandError("M8131: the \(product) does not report a \(detector.displayName)")
+                throw CommandError("M8131: the \(product) does not report the \(detector.displayName)")
             }
             context.send(.cameraDetector(detector, enabled: state == 1, sensitivity: sensitivity))
         },

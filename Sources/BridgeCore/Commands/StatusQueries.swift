@@ -2,7 +2,7 @@
 // Help and status queries M8100–M8109: M8100 code list, M8101 overall status.
 
 import BambuModel
-import GCode
+package import GCode
 
 extension [CommandSpec] {
     /// The status-query family: answers from the table and the cached state, never publishes.
@@ -23,11 +23,11 @@ extension [CommandSpec] {
 }
 
 /// Which codes `M8100` lists: ours (M8100–M8199) and the Marlin codes with a Bambu meaning.
-enum HelpList {
+package enum HelpList {
     /// Marlin codes whose translation is the bridge's own (filament change, object cancel).
-    static let marlinWithBambuMeaning: Set<CommandCode> = [.m(486), .m(600), .m(701), .m(702)]
+    package static let marlinWithBambuMeaning: Set<CommandCode> = [.m(486), .m(600), .m(701), .m(702)]
 
-    static func includes(_ code: CommandCode) -> Bool {
+    package static func includes(_ code: CommandCode) -> Bool {
         if case .m(let number) = code, (8100...8199).contains(number) { return true }
         return marlinWithBambuMeaning.contains(code)
     }
@@ -45,7 +45,9 @@ func overallStatusLines(_ context: CommandContext) -> [String] {
 
     let stageText: String
     if let stage = printer.stage {
-        stageText = PrinterStage.isIdle(stage) ? "idle" : "\(PrinterStage.name(stage) ?? "unknown") (\(stage))"
+        // P1/A1 report 0 while idle after boot; HA treats 0 with print_type "idle" as idle (§2.16).
+        let idle = PrinterStage.isIdle(stage) || (stage == 0 && printer.print["print_type"]?.stringValue == "idle")
+        stageText = idle ? "idle" : "\(PrinterStage.name(stage) ?? "unknown") (\(stage))"
     } else {
         stageText = "unknown"
     }
@@ -75,7 +77,7 @@ func overallStatusLines(_ context: CommandContext) -> [String] {
 
     var firmware = "firmware: \(printer.firmwareVersion ?? "unknown")"
     if let update = printer.firmwareUpdate { firmware += ", update available: \(update)" }
-    if let upgrade = printer.upgradeProgress { firmware += ", upgrading: \(upgrade.status) \(upgrade.progress)%" }
+    if let upgrade = printer.upgradeProgress { firmware += ", upgrade state: \(upgrade.status) (\(upgrade.progress)%)" }
     lines.append(firmware)
     let modules = printer.versions.filter { $0.name != "ota" }.map { "\($0.name) \($0.software)" }
     lines.append("modules: " + (modules.isEmpty ? "unknown" : modules.joined(separator: ", ")))
