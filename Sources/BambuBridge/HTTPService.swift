@@ -46,7 +46,7 @@ actor HTTPService {
         await start(settings)
     }
 
-    /// Stops listening and closes every camera.
+    /// Stops listening (the camera hub is closed by its owner).
     func stop() async {
         await endpoint?.stop()
         endpoint = nil

@@ -63,6 +63,17 @@ import Glibc
         }
         #expect(recording)
         #expect(try await client.command("M8160") == ["echo:M8160: no snapshot from x1c's camera: this daemon has no camera support", "ok"])
+
+        // SIGHUP with a new [http] listen address: the endpoint moves, the printers stay connected.
+        let newPort = try Self.freePort()
+        _ = try harness.writeConfig(harness.configText + "\n[http]\nlisten = \"127.0.0.1:\(newPort)\"\n")
+        daemon.signal(SIGHUP)
+        #expect(
+            await daemon.waitForLine(errors: true) { $0.contains("http endpoint listening") && $0.contains("127.0.0.1:\(newPort)") }
+                != nil)
+        #expect(try Self.get(port: newPort, "/status").status == 200)
+        #expect((try? Self.get(port: port, "/status")) == nil)
+        #expect(try await client.command("M8161") == ["ok"])
     }
 
     /// A port nobody listens on now (bound to 0, read, released).
