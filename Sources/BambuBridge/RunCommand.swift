@@ -56,12 +56,17 @@ struct RunCommand: AsyncParsableCommand {
         MediaLibraries.initialize()
 
         let notifier = SystemdNotifier()
+        // The camera sources (CameraAdapter) are wired in here: a factory from printer name to source.
+        let cameras = CameraHub(makeSource: nil)
         let supervisor = PrinterSupervisor(
-            configuration: configuration, factories: .live, notifier: notifier, logger: logger)
+            configuration: configuration, factories: .live, notifier: notifier, logger: logger, camera: cameras)
         let statusServer = startStatusServer(configuration: configuration, supervisor: supervisor, logger: logger)
         defer { statusServer?.stop() }
+        let http = HTTPService(hub: cameras, supervisor: supervisor, logger: logger)
+        await http.start(configuration.http)
         let service = BridgeService(
-            supervisor: supervisor, notifier: notifier, configPath: options.config, logger: logger)
+            supervisor: supervisor, notifier: notifier, configPath: options.config, logger: logger, http: http,
+            cameras: cameras)
         let group = ServiceGroup(
             services: [service], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
             logger: logger)
@@ -69,6 +74,8 @@ struct RunCommand: AsyncParsableCommand {
             "starting", metadata: ["printers": "\(configuration.printers.filter(\.enabled).count)",
                 "config": "\(options.config)"])
         try await group.run()
+        await http.stop()
+        await cameras.closeAll()
         logger.info("stopped")
     }
 
@@ -97,6 +104,8 @@ struct BridgeService: Service {
     let notifier: SystemdNotifier
     let configPath: String
     let logger: Logger
+    let http: HTTPService
+    let cameras: CameraHub
 
     func run() async throws {
         await withTaskGroup(of: Void.self) { group in
@@ -128,7 +137,11 @@ struct BridgeService: Service {
         for await _ in await UnixSignalsSequence(trapping: .sighup) {
             do {
                 let configuration = try ConfigurationLoader.load(path: configPath)
-                await supervisor.reload(configuration)
+                let changes = await supervisor.reload(configuration)
+                // A printer's new address or access code applies to its camera from the next viewer on.
+                let reconnect = changes.bridgeChanged ? changes.added + changes.removed : changes.changed + changes.removed
+                for name in reconnect { await cameras.close(name) }
+                if changes.httpChanged { await http.restart(configuration.http) }
             } catch {
                 for diagnostic in error.diagnostics {
                     logger.error("reload refused: \(diagnostic.description)")

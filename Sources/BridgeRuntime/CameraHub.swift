@@ -50,6 +50,7 @@ package struct CameraError: Error, Equatable, Sendable, CustomStringConvertible 
 /// others or the source. All bookkeeping is actor-isolated; sources do their I/O on their own threads.
 package actor CameraHub {
     /// Makes the camera source of a printer by name; nil when the printer has none (or is unknown).
+    /// A hub made without a factory reports every camera as unavailable.
     package typealias SourceFactory = @Sendable (String) -> (any CameraSource)?
 
     /// How long a source stays open after its last viewer left (and no snapshot was asked).
@@ -58,7 +59,7 @@ package actor CameraHub {
     package nonisolated let snapshotTimeout: Duration
     /// How old the latest frame may be and still answer a snapshot without waiting.
     package nonisolated let freshness: Duration
-    private let makeSource: SourceFactory
+    private let makeSource: SourceFactory?
     private var feeds: [String: Feed] = [:]
     /// The state a printer's camera ended in after its feed closed (off, or the permanent failure).
     private var endedStates: [String: CameraState] = [:]
@@ -80,7 +81,7 @@ package actor CameraHub {
 
     package init(
         idleTimeout: Duration = .seconds(60), snapshotTimeout: Duration = .seconds(3), freshness: Duration = .seconds(5),
-        makeSource: @escaping SourceFactory
+        makeSource: SourceFactory?
     ) {
         self.idleTimeout = idleTimeout
         self.snapshotTimeout = snapshotTimeout
@@ -158,8 +159,11 @@ package actor CameraHub {
 
     /// The printer's camera state for `/status`.
     package func state(of printer: String) -> CameraState {
-        feeds[printer]?.state ?? endedStates[printer] ?? .off
+        if makeSource == nil { return .unavailable(reason: Self.noCameraSupport) }
+        return feeds[printer]?.state ?? endedStates[printer] ?? .off
     }
+
+    private static let noCameraSupport = "this daemon has no camera support"
 
     /// How many viewers watch the printer's camera now.
     package func viewerCount(of printer: String) -> Int { feeds[printer]?.viewers.count ?? 0 }
@@ -181,6 +185,7 @@ package actor CameraHub {
 
     private func openFeed(_ printer: String) throws(CameraError) -> Feed {
         if let feed = feeds[printer] { return feed }
+        guard let makeSource else { throw CameraError(Self.noCameraSupport) }
         guard let source = makeSource(printer) else {
             let reason = "no camera source for \(printer) in this daemon"
             endedStates[printer] = .unavailable(reason: reason)

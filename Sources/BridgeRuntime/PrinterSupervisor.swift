@@ -62,6 +62,8 @@ package final class PrinterSupervisor: Sendable {
     private let states = Mutex<[String: SessionStatus]>([:])
     private let heartbeats = Mutex<[String: ContinuousClock.Instant]>([:])
     private let pings = Mutex<[String: @Sendable () -> Void]>([:])
+    /// The camera hub `M8160` snapshots come from; nil leaves `M8160` answering that there is no camera.
+    private let camera: CameraHub?
 
     /// One running slot.
     private struct SlotHandle: Sendable {
@@ -72,8 +74,10 @@ package final class PrinterSupervisor: Sendable {
     }
 
     package init(
-        configuration: BridgeConfiguration, factories: SlotFactories, notifier: any ServiceNotifier, logger: Logger
+        configuration: BridgeConfiguration, factories: SlotFactories, notifier: any ServiceNotifier, logger: Logger,
+        camera: CameraHub? = nil
     ) {
+        self.camera = camera
         self.configuration = Mutex(configuration)
         self.factories = factories
         self.notifier = notifier
@@ -273,7 +277,8 @@ package final class PrinterSupervisor: Sendable {
                 linkStateChanged: { [self] _ in notifier.notify("STATUS=\(statusText)") },
                 processedEvent: { [self] in heartbeats.withLock { $0[name] = ContinuousClock.now } },
                 registerPing: { [self] ping in pings.withLock { $0[name] = ping } },
-                statusChanged: { [self] status in states.withLock { $0[name] = status } }))
+                statusChanged: { [self] status in states.withLock { $0[name] = status } }),
+            snapshots: camera.map { SnapshotWriter(hub: $0, directory: bridge.stateDirectory + "/snapshots") })
         await driver.run()
         pings.withLock { _ = $0.removeValue(forKey: name) }
         heartbeats.withLock { _ = $0.removeValue(forKey: name) }

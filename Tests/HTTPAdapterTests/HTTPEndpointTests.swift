@@ -142,7 +142,8 @@ import Testing
             }
             #expect(ContinuousClock.now - started < .seconds(5))
             #expect(zip(numbers, numbers.dropFirst()).allSatisfy { $0 < $1 })
-            #expect(await hub.viewerCount(of: "x1c") == 2)
+            // The fast viewer has gone; the slow one is still attached (frames dropped, not queued).
+            #expect(await eventually { await hub.viewerCount(of: "x1c") == 1 })
             #expect(cameras.starts("x1c") == 1)
             _ = slow
         }
