@@ -30,6 +30,8 @@ package enum BambuRequest: Equatable, Sendable {
     case projectFile(ProjectFile)
     /// `print.gcode_file`: start a plain G-code file by its absolute path on the printer (§3.2).
     case gcodeFile(path: String)
+    /// `print.skip_objects`: stop printing these objects of the running job (§3.8, Marlin `M486 P`).
+    case skipObjects([Int])
 
     /// The MQTT payload with the given sequence id.
     package func message(sequenceID: Int) -> JSONValue {
@@ -74,6 +76,10 @@ package enum BambuRequest: Equatable, Sendable {
             return ["print": .object(body)]
         case .gcodeFile(let path):
             return ["print": ["sequence_id": id, "command": "gcode_file", "param": .string(path)]]
+        case .skipObjects(let ids):
+            return [
+                "print": ["sequence_id": id, "command": "skip_objects", "obj_list": .array(ids.map { .int(Int64($0)) })]
+            ]
         }
     }
 

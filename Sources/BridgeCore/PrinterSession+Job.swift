@@ -39,7 +39,7 @@ extension PrinterSession {
                 job.phase = .idle
                 job.position = 0
             } else if state == "FAILED" || state == "IDLE" {
-                let reason = printer.printError != 0 ? PrintErrorCode(rawValue: printer.printError).displayCode : state
+                let reason = printer.printError != 0 ? describe(PrintErrorCode(rawValue: printer.printError)) : state
                 output.write([.action("notification \(configuration.printerName): Print stopped on printer: \(reason)")])
                 job.phase = .ended
             } else if state == "PAUSE", job.phase == .running {
@@ -60,6 +60,11 @@ extension PrinterSession {
             if active, previousState.map({ !Self.activeStates.contains($0) }) ?? true {
                 job = adopt(state: state)
                 sd.job = job
+                if let path = job.entry?.file.path, sd.catalog.entries.contains(where: { $0.file.path == path }) {
+                    requestObjects(path: path, plate: Self.plate(ofGcodeFile: printer.gcodeFile), into: &output)
+                } else {
+                    sd.job.objects = .unknown(reason: "the job's file is not in the printer's storage listing")
+                }
                 if hostIsActive { announceAdoptedJob(into: &output) }
                 return
             }
@@ -92,6 +97,40 @@ extension PrinterSession {
         job.phase = state == "PAUSE" ? .paused : .running
         sd.selected = entry
         return job
+    }
+
+    /// Asks the runtime for the object list of the job's 3MF (bambu-lan.md §2.18).
+    mutating func requestObjects(path: String, plate: Int?, into output: inout Output) {
+        sd.job.plate = plate
+        guard path.lowercased().hasSuffix(".3mf") else {
+            sd.job.objects = .unknown(reason: "a plain G-code job has no object list")
+            return
+        }
+        sd.job.objects = .loading
+        output.effects.append(.storage(.readSliceInfo(path: path)))
+    }
+
+    /// The plate number in a `gcode_file` such as `Metadata/plate_2.gcode`, if any.
+    static func plate(ofGcodeFile file: String?) -> Int? {
+        guard let file, let range = file.ranges(of: "plate_").last else { return nil }
+        let digits = file[range.upperBound...].prefix { $0.isNumber }
+        return Int(digits)
+    }
+
+    /// The object list arrived (or could not be read) for the job's file.
+    mutating func sliceInfoRead(path: String, bytes: [UInt8]?, error: String?) {
+        guard sd.job.entry?.file.path == path, sd.job.objects == .loading else { return }
+        guard let bytes else {
+            sd.job.objects = .unknown(reason: "cannot read \(path): \(error ?? "unknown error")")
+            return
+        }
+        let info = SliceInfo(parsing: bytes)
+        if let plate = info.plate(sd.job.plate) {
+            sd.job.objects = .known(plate.objects)
+        } else {
+            let which = sd.job.plate.map { "plate \($0)" } ?? "the plate"
+            sd.job.objects = .unknown(reason: "\(path) lists no objects for \(which)")
+        }
     }
 
     /// Tells the host about an adopted job (serial-host.md §9.8): once per host session.
@@ -157,7 +196,8 @@ extension PrinterSession {
         for entry in current where !knownHMS.contains(entry) {
             output.write([
                 .action(
-                    "notification \(configuration.printerName): HMS \(entry.displayCode) (\(entry.moduleName), \(entry.severity))"
+                    "notification \(configuration.printerName): HMS \(entry.displayCode) (\(entry.moduleName), \(entry.severity)): "
+                        + explain(entry)
                 )
             ])
             output.log(.warning, "printer HMS", ["printer.name": configuration.printerName, "hms.code": entry.displayCode])
@@ -166,6 +206,25 @@ extension PrinterSession {
             output.write([.action("notification \(configuration.printerName): HMS \(entry.displayCode) cleared")])
         }
         knownHMS = current
+    }
+
+    /// The vendor's text for an HMS entry, else a pointer to the wiki page (bambu-lan.md §4.4).
+    func explain(_ entry: HMSEntry) -> String {
+        switch hmsTexts?.lookup(entry) ?? .unknown {
+        case .text(let text): text
+        case .internal: HMSTextTable.Lookup.internal.phrase
+        case .unknown: "see " + entry.wikiLink(for: configuration.model)
+        }
+    }
+
+    /// `0300_400C`, with the vendor's text when known: `0300_400C: The task was canceled.`.
+    func describe(_ error: PrintErrorCode) -> String {
+        guard let texts = hmsTexts else { return error.displayCode }
+        switch texts.lookup(error) {
+        case .text(let text): return error.displayCode + ": " + text
+        case .internal: return error.displayCode + ": " + HMSTextTable.Lookup.internal.phrase
+        case .unknown: return error.displayCode
+        }
     }
 }
 

@@ -42,6 +42,8 @@ package struct PrinterSession: Sendable {
     var uploads: [Int: String] = [:]
     var uploadProgress: [Int: Int] = [:]
     var knownHMS: [HMSEntry] = []
+    /// The vendor's HMS and print-error texts, when the runtime could load them.
+    package private(set) var hmsTexts: HMSTextTable?
     /// Whether a host has the port open.
     package private(set) var hostAttached = false
     var hostIsActive = false
@@ -132,6 +134,10 @@ package struct PrinterSession: Sendable {
                 uploadProgress[operation] = percent
                 output.write([.comment("upload \(path) \(percent)%")])
             }
+        case .hmsTexts(let table):
+            hmsTexts = table
+        case .sliceInfoRead(let path, let bytes, let error):
+            sliceInfoRead(path: path, bytes: bytes, error: error)
         }
         if hostIsActive, !sd.job.announced, sd.job.entry != nil,
             sd.job.phase == .running || sd.job.phase == .paused
@@ -241,7 +247,8 @@ package struct PrinterSession: Sendable {
         CommandContext(
             printer: printer, model: configuration.model, configuration: configuration,
             firmwareCapabilities: capabilities, now: now, host: host, isLinkUp: isLinkUp,
-            controlRefusal: controlRefusal(for: spec.code, allowLocked: spec.worksWithoutDeveloperMode), sd: sd
+            controlRefusal: controlRefusal(for: spec.code, allowLocked: spec.worksWithoutDeveloperMode), sd: sd,
+            hmsTexts: hmsTexts
         )
     }
 
@@ -259,8 +266,12 @@ package struct PrinterSession: Sendable {
         for request in context.requests {
             let sequenceID = publish(request, into: &output)
             switch request {
-            case .projectFile, .gcodeFile:
+            case .projectFile(let file):
                 sd.job.phase = .startPending(deadline: now + startTimeout, sequenceID: sequenceID)
+                requestObjects(path: sd.job.entry?.file.path ?? "/" + file.file, plate: file.plate, into: &output)
+            case .gcodeFile:
+                sd.job.phase = .startPending(deadline: now + startTimeout, sequenceID: sequenceID)
+                sd.job.objects = .unknown(reason: "a plain G-code job has no object list")
             default: break
             }
         }

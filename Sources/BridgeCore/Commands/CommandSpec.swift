@@ -111,11 +111,13 @@ package struct CommandContext: Sendable {
     package var sd: SDState
     /// Storage requests, in order.
     package private(set) var storageCommands: [StorageCommand] = []
+    /// The vendor's HMS texts, when loaded.
+    package let hmsTexts: HMSTextTable?
 
     package init(
         printer: PrinterState, model: PrinterModel, configuration: SessionConfiguration,
         firmwareCapabilities: [(name: String, enabled: Bool)], now: Duration, host: HostSettings, isLinkUp: Bool,
-        controlRefusal: String?, sd: SDState
+        controlRefusal: String?, sd: SDState, hmsTexts: HMSTextTable? = nil
     ) {
         self.printer = printer
         self.model = model
@@ -126,6 +128,7 @@ package struct CommandContext: Sendable {
         self.isLinkUp = isLinkUp
         self.controlRefusal = controlRefusal
         self.sd = sd
+        self.hmsTexts = hmsTexts
     }
 
     /// Adds a storage request.

@@ -52,4 +52,6 @@ package enum StorageCommand: Sendable, Equatable {
     case finishSpool(operation: Int, remotePath: String)
     /// Forget a spool (the host went away mid-upload).
     case discardSpool(operation: Int)
+    /// Read `Metadata/slice_info.config` from the 3MF at `path`; the bytes come back as `.sliceInfoRead`.
+    case readSliceInfo(path: String)
 }
