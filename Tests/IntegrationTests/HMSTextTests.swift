@@ -34,7 +34,12 @@ import Testing
     /// Runs `bambu-serial hms-update` and waits for it to end.
     private func update(_ arguments: [String]) async throws -> (status: Int32, output: [String], errors: [String]) {
         let process = try ChildProcess(["hms-update"] + arguments)
-        let status = await process.terminate(timeout: .seconds(30))
+        _ = await Wait.until(timeout: .seconds(30)) { !process.isRunning }
+        let status = await process.terminate()
+        // The last line is the verdict: wait until the pipes delivered it.
+        _ = await Wait.until(timeout: .seconds(5)) {
+            process.output.contains { $0.hasPrefix("reload the daemon") } || process.errorOutput.contains { $0.hasPrefix("hms-update:") }
+        }
         return (status, process.output, process.errorOutput)
     }
 
@@ -82,7 +87,54 @@ import Testing
         #expect(try Fixtures.readBytes(state + "/hms-en.json") == table)
     }
 
-    @Test func daemonNoticesCarryTheTextFromItsStateDirectory() async throws {
+    @Test func daemonReadsTheTableAtStartAndOnReload() async throws {
+        let harness = try await SimulatorHarness(models: "x1c")
+        let stateDirectory = try #require(
+            harness.configText.split(separator: "\n").first { $0.hasPrefix("state_dir") }?.split(separator: "\"").dropFirst().first
+        )
+        let tablePath = String(stateDirectory) + "/hms-en.json"
+        // No table yet: the daemon says so once and notices link the wiki.
+        let (daemon, _) = try await harness.startDaemon()
+        #expect(await daemon.waitForLine(timeout: .seconds(5), errors: true) { $0.contains("HMS texts not loaded") } != nil)
+        let client = try SerialClient(path: harness.port("x1c"))
+        try await client.waitForFirstReport()
+        harness.simulator.send("hms x1c 0C00_0300_0003_0007")
+        let withoutText =
+            "//action:notification x1c: HMS 0C00_0300_0003_0007 (camera/LiDAR, common): see https://wiki.bambulab.com/en/x1/troubleshooting/hmscode/0C00_0300_0003_0007"
+        let first = await client.readLines(timeout: .seconds(10)) { $0.contains(withoutText) }
+        #expect(first.contains(withoutText), "\(first)")
+        harness.simulator.send("clear-hms x1c")
+        let cleared = "//action:notification x1c: HMS 0C00_0300_0003_0007 cleared"
+        #expect(await client.readLines(timeout: .seconds(10)) { $0.contains(cleared) }.contains(cleared))
+
+        // hms-update's file appears; SIGHUP makes the daemon read it.
+        try Data(try Fixtures.readGzip(Fixtures.hmsPath("query-en.json.gz"))).write(to: URL(fileURLWithPath: tablePath))
+        daemon.signal(SIGHUP)
+        #expect(await daemon.waitForLine(timeout: .seconds(10), errors: true) { $0.contains("HMS texts loaded") } != nil)
+        // The session gets the table through its event stream: M8103 stops saying it has none.
+        var loaded = false
+        for _ in 0..<50 where !loaded {
+            try client.write("M8103\n")
+            let answer = await client.readLines(timeout: .seconds(5)) { $0.last == "ok" }
+            loaded = answer.contains("// no active HMS entries") && !answer.contains { $0.hasPrefix("// HMS texts not loaded") }
+        }
+        #expect(loaded)
+        harness.simulator.send("hms x1c 0C00_0300_0003_0007")
+        let expected = "//action:notification x1c: HMS 0C00_0300_0003_0007 (camera/LiDAR, common): \(Self.firstLayerText)"
+        let lines = await client.readLines(timeout: .seconds(10)) { $0.contains(expected) }
+        #expect(lines.contains(expected), "\(lines)")
+        try client.write("M8103\n")
+        let status = await client.readLines(timeout: .seconds(5)) { $0.last == "ok" }
+        #expect(
+            status.contains(
+                "// HMS 0C00_0300_0003_0007 common camera/LiDAR: \(Self.firstLayerText) https://wiki.bambulab.com/en/x1/troubleshooting/hmscode/0C00_0300_0003_0007"
+            ), "\(status)")
+        client.close()
+        await daemon.terminate()
+        await harness.stop()
+    }
+
+    @Test func daemonStartsWithTheTableInItsStateDirectory() async throws {
         let harness = try await SimulatorHarness(models: "x1c")
         let stateDirectory = try #require(
             harness.configText.split(separator: "\n").first { $0.hasPrefix("state_dir") }?.split(separator: "\"").dropFirst().first
@@ -95,21 +147,9 @@ import Testing
         let client = try SerialClient(path: harness.port("x1c"))
         try await client.waitForFirstReport()
         harness.simulator.send("hms x1c 0C00_0300_0003_0007")
-        let expected =
-            "//action:notification x1c: HMS 0C00_0300_0003_0007 (camera/LiDAR, common): \(Self.firstLayerText)"
+        let expected = "//action:notification x1c: HMS 0C00_0300_0003_0007 (camera/LiDAR, common): \(Self.firstLayerText)"
         let lines = await client.readLines(timeout: .seconds(10)) { $0.contains(expected) }
         #expect(lines.contains(expected), "\(lines)")
-        try client.write("M8103\n")
-        let status = await client.readLines(timeout: .seconds(5)) { $0.last == "ok" }
-        #expect(
-            status.contains(
-                "// HMS 0C00_0300_0003_0007 common camera/LiDAR: \(Self.firstLayerText) https://wiki.bambulab.com/en/x1/troubleshooting/hmscode/0C00_0300_0003_0007"
-            ), "\(status)")
-        harness.simulator.send("clear-hms x1c")
-        let cleared = await client.readLines(timeout: .seconds(10)) {
-            $0.contains("//action:notification x1c: HMS 0C00_0300_0003_0007 cleared")
-        }
-        #expect(cleared.contains("//action:notification x1c: HMS 0C00_0300_0003_0007 cleared"))
         client.close()
         await daemon.terminate()
         await harness.stop()
