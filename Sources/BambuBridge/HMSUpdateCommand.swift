@@ -25,29 +25,27 @@ struct HMSUpdateCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Directory to write to (default: state_dir from the configuration).")
     var stateDir: String?
 
-    @Option(name: .long, help: "Configuration file, read for state_dir and hms_language.")
-    var config: String = "/etc/bambu-serial/bambu-serial.toml"
+    /// The configuration file, read for `state_dir` and `hms_language` unless both are given.
+    @OptionGroup var options: ConfigOptions
 
     @Option(name: .long, help: "Endpoint to download from; <lang> in it is replaced by the language.")
     var url: String = "https://e.bambulab.com/query.php?lang=<lang>"
 
     func run() async throws {
-        var directory = stateDir
-        var language = lang
-        if directory == nil || language == nil {
-            if stateDir == nil || FileManager.default.fileExists(atPath: config) {
-                do {
-                    let configuration = try ConfigurationLoader.load(path: config)
-                    directory = directory ?? configuration.bridge.stateDirectory
-                    language = language ?? configuration.bridge.hmsLanguage
-                } catch {
-                    for diagnostic in error.diagnostics { printError(diagnostic.description) }
-                    throw ExitCode(1)
-                }
+        var stateDirectory = stateDir ?? BridgeSettings.defaults.stateDirectory
+        var chosen = lang ?? BridgeSettings.defaults.hmsLanguage
+        // The configuration fills in what the command line leaves out; with --state-dir a missing
+        // configuration file is fine (a host without the daemon installed yet).
+        if stateDir == nil || (lang == nil && FileManager.default.fileExists(atPath: options.config)) {
+            do {
+                let configuration = try ConfigurationLoader.load(path: options.config)
+                stateDirectory = stateDir ?? configuration.bridge.stateDirectory
+                chosen = lang ?? configuration.bridge.hmsLanguage
+            } catch {
+                for diagnostic in error.diagnostics { printError(diagnostic.description) }
+                throw ExitCode(1)
             }
         }
-        let stateDirectory = directory ?? BridgeSettings.defaults.stateDirectory
-        let chosen = language ?? BridgeSettings.defaults.hmsLanguage
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
         guard !chosen.isEmpty, chosen.count <= 16, chosen.allSatisfy(allowed.contains) else {
             printError("hms-update: --lang must be a language code such as en or de, not \"\(chosen)\"")

@@ -42,12 +42,10 @@ package struct SliceInfo: Sendable, Equatable {
                 if tag.isClosing {
                     if let plate = current { plates.append(plate) }
                     current = nil
+                } else if tag.isSelfClosing {
+                    plates.append(Plate(index: nil, objects: []))
                 } else {
                     current = Plate(index: nil, objects: [])
-                    if tag.isSelfClosing {
-                        plates.append(current!)
-                        current = nil
-                    }
                 }
             case "metadata" where current != nil && tag.attributes["key"] == "index":
                 current?.index = tag.attributes["value"].flatMap { Int($0) }

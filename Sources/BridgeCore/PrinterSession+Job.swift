@@ -99,11 +99,20 @@ extension PrinterSession {
         return job
     }
 
+    /// The largest 3MF whose object list is fetched: the whole file is downloaded over the printer's
+    /// FTPS (as ha-bambulab does for its job previews), which holds up other storage work meanwhile.
+    static let objectListFileLimit = 64 * 1024 * 1024
+
     /// Asks the runtime for the object list of the job's 3MF (bambu-lan.md §2.18).
     mutating func requestObjects(path: String, plate: Int?, into output: inout Output) {
         sd.job.plate = plate
         guard path.lowercased().hasSuffix(".3mf") else {
             sd.job.objects = .unknown(reason: "a plain G-code job has no object list")
+            return
+        }
+        if let size = sd.catalog.entries.first(where: { $0.file.path == path })?.file.size, size > Self.objectListFileLimit {
+            sd.job.objects = .unknown(
+                reason: "\(path) is \(size / (1024 * 1024)) MB; object lists are read from files up to \(Self.objectListFileLimit / (1024 * 1024)) MB")
             return
         }
         sd.job.objects = .loading

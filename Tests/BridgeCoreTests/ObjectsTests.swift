@@ -100,6 +100,18 @@ import Testing
         #expect(harness.line("M486").hasPrefix("// objects of Benchy.gcode.3mf: 2, 0 skipped\n"))
     }
 
+    @Test func hugeFilesAreNotFetched() {
+        var harness = SessionHarness(model: .x1c)
+        harness.listing([StoredFile(path: "/Huge.gcode.3mf", size: 200 * 1024 * 1024)])
+        harness.line("M105")
+        harness.report(#"{"print":{"command":"push_status","gcode_state":"RUNNING","subtask_name":"Huge","gcode_file":"Huge.gcode.3mf"}}"#)
+        #expect(!harness.storage.contains(.readSliceInfo(path: "/Huge.gcode.3mf")))
+        #expect(
+            harness.line("M486")
+                == "// object names unknown: /Huge.gcode.3mf is 200 MB; object lists are read from files up to 64 MB\n// skipped objects: none\nok\n"
+        )
+    }
+
     @Test func offlineListingStillWorksButSkipIsRefused() {
         var harness = Self.runningBenchy()
         harness.handle(.linkDown(reason: "timeout", permanent: false))

@@ -79,6 +79,16 @@ import Testing
         #expect(unchanged.status == 1)
         #expect(unchanged.errors.contains("hms-update: the answer from \(base)/unchanged.json is not an HMS table: \"result\" is 201, not 0"))
 
+        // Without --state-dir and --lang both come from the configuration file.
+        let configured = try makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: configured) }
+        let config = configured + "/bambu-serial.toml"
+        try "[bridge]\nstate_dir = \"\(configured)/state\"\nhms_language = \"en\"\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        let fromConfig = try await update(["--config", config, "--url", base + "/query.json?lang=<lang>"])
+        #expect(fromConfig.status == 0, "\(fromConfig.errors)")
+        #expect(try Fixtures.readBytes(configured + "/state/hms-en.json") == table)
+
         await server.terminate()
         let offline = try await update(["--lang", "en", "--state-dir", state, "--url", base + "/query.json"])
         #expect(offline.status == 1)
