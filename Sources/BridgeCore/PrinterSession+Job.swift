@@ -209,7 +209,9 @@ extension PrinterSession {
                         + explain(entry)
                 )
             ])
-            output.log(.warning, "printer HMS", ["printer.name": configuration.printerName, "hms.code": entry.displayCode])
+            output.log(
+                .warning, "printer HMS",
+                ["printer.name": configuration.printerName, "hms.code": entry.displayCode, "hms.text": explain(entry)])
         }
         for entry in knownHMS where !current.contains(entry) {
             output.write([.action("notification \(configuration.printerName): HMS \(entry.displayCode) cleared")])
