@@ -62,6 +62,11 @@ extension PrinterSession {
                 sd.job = job
                 if let path = job.entry?.file.path, sd.catalog.entries.contains(where: { $0.file.path == path }) {
                     requestObjects(path: path, plate: Self.plate(ofGcodeFile: printer.gcodeFile), into: &output)
+                } else if !sd.catalog.isLoaded {
+                    // Nothing listed yet: list now, and look for the job's file when the listing arrives.
+                    sd.job.objects = .unknown(reason: "waiting for the printer's storage listing")
+                    sd.job.awaitsListing = true
+                    output.effects.append(.storage(.refreshList))
                 } else {
                     sd.job.objects = .unknown(reason: "the job's file is not in the printer's storage listing")
                 }
@@ -106,6 +111,7 @@ extension PrinterSession {
     /// Asks the runtime for the object list of the job's 3MF (bambu-lan.md §2.18).
     mutating func requestObjects(path: String, plate: Int?, into output: inout Output) {
         sd.job.plate = plate
+        sd.job.objectsPath = path
         guard path.lowercased().hasSuffix(".3mf") else {
             sd.job.objects = .unknown(reason: "a plain G-code job has no object list")
             return
@@ -119,6 +125,22 @@ extension PrinterSession {
         output.effects.append(.storage(.readSliceInfo(path: path)))
     }
 
+    /// The first listing arrived while an adopted job waited for it: find the job's file, read its objects.
+    mutating func findAdoptedJobFile(into output: inout Output) {
+        guard sd.job.awaitsListing else { return }
+        sd.job.awaitsListing = false
+        guard sd.job.isActive, let found = sd.catalog.entry(forJob: printer.gcodeFile, subtask: printer.subtaskName) else {
+            sd.job.objects = .unknown(reason: "the job's file is not in the printer's storage listing")
+            return
+        }
+        if !sd.job.announced, sd.job.entry?.file.path != found.file.path {
+            // The host was not told about the guessed file yet: use the real one.
+            sd.job.entry = found
+            sd.selected = found
+        }
+        requestObjects(path: found.file.path, plate: Self.plate(ofGcodeFile: printer.gcodeFile), into: &output)
+    }
+
     /// The plate number in a `gcode_file` such as `Metadata/plate_2.gcode`, if any.
     static func plate(ofGcodeFile file: String?) -> Int? {
         guard let file, let range = file.ranges(of: "plate_").last else { return nil }
@@ -128,7 +150,7 @@ extension PrinterSession {
 
     /// The object list arrived (or could not be read) for the job's file.
     mutating func sliceInfoRead(path: String, bytes: [UInt8]?, error: String?) {
-        guard sd.job.entry?.file.path == path, sd.job.objects == .loading else { return }
+        guard sd.job.objectsPath == path, sd.job.objects == .loading else { return }
         guard let bytes else {
             sd.job.objects = .unknown(reason: "cannot read \(path): \(error ?? "unknown error")")
             return

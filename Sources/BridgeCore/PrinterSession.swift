@@ -125,6 +125,7 @@ package struct PrinterSession: Sendable {
             let changed = catalog.entries != sd.catalog.entries
             sd.catalog = catalog
             if changed { output.write([.action("sd_updated")]) }
+            findAdoptedJobFile(into: &output)
         case .storageListFailed(let reason):
             output.log(.warning, "cannot list the printer's storage", ["printer.name": configuration.printerName, "error": reason])
         case .storageFinished(let operation, let error):

@@ -100,6 +100,35 @@ import Testing
         #expect(harness.line("M486").hasPrefix("// objects of Benchy.gcode.3mf: 2, 0 skipped\n"))
     }
 
+    @Test func adoptedJobBeforeAnyListingFindsItsFileOnceListed() {
+        var harness = SessionHarness(model: .x1c)
+        harness.report(
+            #"{"print":{"command":"push_status","gcode_state":"RUNNING","subtask_name":"Benchy","gcode_file":"/sdcard/Benchy.gcode.3mf","s_obj":[]}}"#
+        )
+        #expect(harness.storage == [.refreshList])
+        // The host's first line also gets the adopted job announced (under a guessed name until listed).
+        #expect(
+            harness.line("M486").hasPrefix(
+                "// object names unknown: waiting for the printer's storage listing\n// skipped objects: none\nok\n"))
+        harness.listing([Self.benchy])
+        #expect(harness.storage.last == .readSliceInfo(path: "/Benchy.gcode.3mf"))
+        harness.handle(.sliceInfoRead(path: "/Benchy.gcode.3mf", bytes: Array(Self.sliceInfo.utf8), error: nil))
+        #expect(harness.line("M486").hasPrefix("// objects of Benchy.3mf: 2, 0 skipped\n"))
+    }
+
+    @Test func adoptedJobWithoutAHostTakesTheListedFile() {
+        var harness = SessionHarness(model: .x1c)
+        harness.report(
+            #"{"print":{"command":"push_status","gcode_state":"RUNNING","subtask_name":"Benchy","gcode_file":"/sdcard/Benchy.gcode.3mf","s_obj":[]}}"#
+        )
+        harness.listing([Self.benchy])
+        harness.handle(.sliceInfoRead(path: "/Benchy.gcode.3mf", bytes: Array(Self.sliceInfo.utf8), error: nil))
+        let alias = SDCatalog.alias(for: "/Benchy.gcode.3mf")
+        let reply = harness.line("M486")
+        #expect(reply.hasPrefix("// objects of Benchy.gcode.3mf: 2, 0 skipped\n"))
+        #expect(reply.hasSuffix("ok\nFile opened: /\(alias) Size: 4096\nFile selected\nSD printing byte 1/4096\n"))
+    }
+
     @Test func hugeFilesAreNotFetched() {
         var harness = SessionHarness(model: .x1c)
         harness.listing([StoredFile(path: "/Huge.gcode.3mf", size: 200 * 1024 * 1024)])

@@ -36,6 +36,10 @@ package struct PrintJob: Sendable, Equatable {
     package var objects: JobObjects = .unknown(reason: "no job file was read")
     /// The plate the job prints, when known (picks the plate in `slice_info.config`).
     package var plate: Int?
+    /// The 3MF the objects are read from (the job's file, found on the printer's storage).
+    package var objectsPath: String?
+    /// An adopted job waits for the first storage listing to find its file (and objects).
+    package var awaitsListing = false
 
     package init() {}
 
