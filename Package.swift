@@ -56,6 +56,7 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Adapters: each owns one C library family (or NIO) and nothing else.
         .target(
@@ -74,7 +75,7 @@ let package = Package(
         ),
         .target(
             name: "FTPSAdapter",
-            dependencies: ["BridgeRuntime", "CCurl", "COpenSSL", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["BridgeRuntime", "CCurl", "COpenSSL", "CZlib", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(name: "CameraAdapter", dependencies: ["BridgeRuntime", "CLibAV", "CTurboJPEG"], swiftSettings: strict),

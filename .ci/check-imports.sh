@@ -23,7 +23,7 @@ check BridgeCore 'GCode|BambuModel'
 check BridgeConfig 'TOMLKit|BambuModel|Foundation|Glibc'
 check BridgeRuntime 'BridgeCore|BridgeConfig|BambuModel|GCode|Logging|ServiceLifecycle|Synchronization|Foundation|Glibc'
 
-for module in CMosquitto CCurl CLibAV CTurboJPEG CSystemd; do
+for module in CMosquitto CCurl CLibAV CTurboJPEG CSystemd CZlib; do
   users=$(grep -lE "import $module\$" Sources/**/*.swift | xargs -r -n1 dirname | sort -u)
   count=$(printf '%s\n' "$users" | grep -c . || true)
   if [ "$count" -gt 1 ]; then

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   # C libraries we link (headers + pkg-config files)
   libmosquitto-dev libcurl4-openssl-dev libavformat-dev libavcodec-dev libavutil-dev
-  libturbojpeg0-dev libsystemd-dev libssl-dev pkg-config
+  libturbojpeg0-dev libsystemd-dev libssl-dev zlib1g-dev pkg-config
   # peers the simulator and the tests start
   mosquitto mosquitto-clients openssl
   # Python hosts for end-to-end tests (pyserial, OctoPrint) live in a venv

@@ -68,6 +68,8 @@ package enum BambuRequest: Equatable, Sendable {
     case cameraTimelapse(enabled: Bool)
     /// `camera.ipcam_resolution_set`: the RTSPS stream's resolution, `"1080p"` or `"720p"` (§3.21).
     case cameraResolution(String)
+    /// `print.skip_objects`: stop printing these objects of the running job (§3.8, Marlin `M486 P`).
+    case skipObjects([Int])
 
     /// The MQTT payload with the given sequence id.
     package func message(sequenceID: Int) -> JSONValue {
@@ -226,6 +228,10 @@ package enum BambuRequest: Equatable, Sendable {
             return ["camera": ["sequence_id": id, "command": "ipcam_timelapse", "control": enabled ? "enable" : "disable"]]
         case .cameraResolution(let resolution):
             return ["camera": ["sequence_id": id, "command": "ipcam_resolution_set", "resolution": .string(resolution)]]
+        case .skipObjects(let ids):
+            return [
+                "print": ["sequence_id": id, "command": "skip_objects", "obj_list": .array(ids.map { .int(Int64($0)) })]
+            ]
         }
     }
 

@@ -63,3 +63,30 @@ package struct HMSEntry: Equatable, Sendable, Hashable {
         }
     }
 }
+
+extension HMSEntry {
+    /// The vendor wiki's page for this code on `model`'s series (bambu-lan.md §4.4):
+    /// `https://wiki.bambulab.com/en/<series>/troubleshooting/hmscode/<AAAA_BBBB_CCCC_DDDD>`.
+    package func wikiLink(for model: PrinterModel) -> String {
+        "https://wiki.bambulab.com/en/\(model.wikiSeries)/troubleshooting/hmscode/\(displayCode)"
+    }
+}
+
+extension PrinterModel {
+    /// The series path the vendor wiki files a model's pages under (bambu-lan.md §4.4).
+    ///
+    /// `x1`, `p1`, `h2`, `p2s` and `x2d` are the paths the notes name; `a1`, `a1-mini` and `a2l`
+    /// follow the wiki's product sections and are not confirmed by a peer's link table.
+    package var wikiSeries: String {
+        switch self {
+        case .x1c, .x1, .x1e: "x1"
+        case .p1p, .p1s: "p1"
+        case .a1: "a1"
+        case .a1mini: "a1-mini"
+        case .a2l: "a2l"
+        case .p2s: "p2s"
+        case .h2s, .h2d, .h2dPro, .h2c: "h2"
+        case .x2d: "x2d"
+        }
+    }
+}

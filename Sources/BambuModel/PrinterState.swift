@@ -159,6 +159,9 @@ extension PrinterState {
     /// `gcode_file`: the file being printed.
     package var gcodeFile: String? { print["gcode_file"]?.stringValue }
 
+    /// `s_obj`: ids of the job's objects already skipped (bambu-lan.md §2.18).
+    package var skippedObjects: [Int] { print["s_obj"]?.arrayValue?.compactMap(\.intValue) ?? [] }
+
     /// `print_error`, or 0 when absent (bambu-lan.md §4.3).
     package var printError: Int { print["print_error"]?.intValue ?? 0 }
 

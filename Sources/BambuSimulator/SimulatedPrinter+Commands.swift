@@ -58,6 +58,8 @@ extension SimulatedPrinter {
             return startProject(body, at: now)
         case ("camera", _):
             return performCamera(command: command, body: body)
+        case ("print", "skip_objects"):
+            return skipObjects(body["obj_list"])
         case ("print", "clean_print_error"):
             latchedError = 0
             transientError = nil
@@ -152,6 +154,16 @@ extension SimulatedPrinter {
         }
         let file = text("file") ?? text("url").map(Self.path(ofURL:)) ?? text("param") ?? "unnamed.gcode.3mf"
         start(SimulatedJob(file: file, name: text("subtask_name"), layers: 50, duration: .seconds(120)))
+        return .success
+    }
+
+    /// `skip_objects` (§3.8): adds the ids to `s_obj`; refused when no job runs or the list is not ids.
+    private mutating func skipObjects(_ list: JSONValue?) -> CommandOutcome {
+        guard job.isBusy else { return .failed(reason: "the printer is not printing") }
+        guard let ids = list?.arrayValue?.compactMap(\.intValue), !ids.isEmpty else {
+            return .failed(reason: "obj_list must list object ids")
+        }
+        for id in ids where !skippedObjects.contains(id) { skippedObjects.append(id) }
         return .success
     }
 

@@ -137,7 +137,7 @@ extension SimulatedPrinter {
         body["mess_production_state"] = "active"
         body["layer_num"] = .int(Int64(job.layer))
         body["total_layer_num"] = .int(Int64(currentJob?.layers ?? 0))
-        body["s_obj"] = []
+        body["s_obj"] = .array(skippedObjects.map { .int(Int64($0)) })
         body["filam_bak"] = []
         body["fan_gear"] = .int(Int64(fans[1, default: 0] | fans[2, default: 0] << 8 | fans[3, default: 0] << 16))
         body["nozzle_diameter"] = "0.4"

@@ -39,6 +39,8 @@ package struct SimulatedPrinter: Sendable {
     var job: JobPhase = .idle
     /// Live HMS entries.
     var hms: [HMSEntry] = []
+    /// Objects of the current job skipped with `skip_objects` (`s_obj`, bambu-lan.md §2.18).
+    var skippedObjects: [Int] = []
     /// A `print_error` that stays until the next job or `clean_print_error` (a failed job).
     var latchedError = 0
     /// A `print_error` that shows for a few seconds (a cancel, a refused start), then clears.
@@ -251,6 +253,7 @@ package struct SimulatedPrinter: Sendable {
     /// Starts `newJob` in `PREPARE`: clears old errors, homes, and heats to printing temperatures.
     mutating func start(_ newJob: SimulatedJob) {
         job = .preparing(newJob, elapsed: .zero)
+        skippedObjects = []
         latchedError = 0
         transientError = nil
         homeFlag |= 0x7

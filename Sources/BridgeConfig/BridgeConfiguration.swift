@@ -35,7 +35,7 @@ package struct BridgeConfiguration: Sendable, Equatable {
             oldByName[printer.name] = printer
         }
         let newNames = Set(printers.map(\.name))
-        var changes = ConfigurationChanges(bridgeChanged: bridge != old.bridge, httpChanged: http != old.http)
+        var changes = ConfigurationChanges(bridgeChanged: bridge.portSettingsDiffer(from: old.bridge), httpChanged: http != old.http)
         for printer in printers {
             if let previous = oldByName[printer.name] {
                 if previous == printer {

@@ -16,6 +16,8 @@ package struct BridgeSettings: Sendable, Equatable {
     package var unknownGCode: UnknownGCodePolicy
     /// Directory for state that survives restarts (`state_dir`).
     package var stateDirectory: String
+    /// Language of the HMS texts read from `state_dir/hms-<language>.json` (`hms_language`).
+    package var hmsLanguage: String
 
     /// Builds settings from already validated values.
     package init(
@@ -23,13 +25,23 @@ package struct BridgeSettings: Sendable, Equatable {
         group: String,
         mode: UInt32,
         unknownGCode: UnknownGCodePolicy,
-        stateDirectory: String
+        stateDirectory: String,
+        hmsLanguage: String = "en"
     ) {
         self.deviceDirectory = deviceDirectory
         self.group = group
         self.mode = mode
         self.unknownGCode = unknownGCode
         self.stateDirectory = stateDirectory
+        self.hmsLanguage = hmsLanguage
+    }
+
+    /// Whether the settings that every port depends on differ (the HMS language does not: a reload
+    /// only hands the sessions the other table).
+    package func portSettingsDiffer(from other: BridgeSettings) -> Bool {
+        var comparable = other
+        comparable.hmsLanguage = hmsLanguage
+        return comparable != self
     }
 
     /// The values used for keys the file leaves out (and when `[bridge]` is absent).
@@ -38,7 +50,8 @@ package struct BridgeSettings: Sendable, Equatable {
         group: "dialout",
         mode: 0o660,
         unknownGCode: .passthrough,
-        stateDirectory: "/var/lib/bambu-serial"
+        stateDirectory: "/var/lib/bambu-serial",
+        hmsLanguage: "en"
     )
 }
 

@@ -103,7 +103,7 @@ struct ConfigValidator<FileSystem: ConfigFileSystem> {
 
     /// Reads `[bridge]`.
     private mutating func bridgeSettings(_ scope: Scope) -> BridgeSettings {
-        rejectUnknownKeys(in: scope, allowed: ["device_dir", "group", "mode", "unknown_gcode", "state_dir"])
+        rejectUnknownKeys(in: scope, allowed: ["device_dir", "group", "mode", "unknown_gcode", "state_dir", "hms_language"])
         var settings = BridgeSettings.defaults
         if let directory = absolutePath("device_dir", in: scope) { settings.deviceDirectory = directory }
         if let group = string("group", in: scope) {
@@ -128,6 +128,20 @@ struct ConfigValidator<FileSystem: ConfigFileSystem> {
             }
         }
         if let directory = absolutePath("state_dir", in: scope) { settings.stateDirectory = directory }
+        if let language = string("hms_language", in: scope) {
+            // It names a file in state_dir and goes into the endpoint's URL: letters, digits, '-' and '_' only.
+            let allowed = language.utf8.allSatisfy {
+                ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z"))
+                    || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_")
+            }
+            if language.isEmpty || language.utf8.count > 16 || !allowed {
+                report(
+                    at: scope, "hms_language",
+                    "'hms_language' must be a language code such as \"en\" or \"de\" (letters, digits, '-', '_'), not \"\(language)\"")
+            } else {
+                settings.hmsLanguage = language
+            }
+        }
         return settings
     }
 

@@ -39,7 +39,7 @@ extension PrinterSession {
                 job.phase = .idle
                 job.position = 0
             } else if state == "FAILED" || state == "IDLE" {
-                let reason = printer.printError != 0 ? PrintErrorCode(rawValue: printer.printError).displayCode : state
+                let reason = printer.printError != 0 ? describe(PrintErrorCode(rawValue: printer.printError)) : state
                 output.write([.action("notification \(configuration.printerName): Print stopped on printer: \(reason)")])
                 job.phase = .ended
             } else if state == "PAUSE", job.phase == .running {
@@ -60,6 +60,16 @@ extension PrinterSession {
             if active, previousState.map({ !Self.activeStates.contains($0) }) ?? true {
                 job = adopt(state: state)
                 sd.job = job
+                if let path = job.entry?.file.path, sd.catalog.entries.contains(where: { $0.file.path == path }) {
+                    requestObjects(path: path, plate: Self.plate(ofGcodeFile: printer.gcodeFile), into: &output)
+                } else if !sd.catalog.isLoaded {
+                    // Nothing listed yet: list now, and look for the job's file when the listing arrives.
+                    sd.job.objects = .unknown(reason: "waiting for the printer's storage listing")
+                    sd.job.awaitsListing = true
+                    output.effects.append(.storage(.refreshList))
+                } else {
+                    sd.job.objects = .unknown(reason: "the job's file is not in the printer's storage listing")
+                }
                 if hostIsActive { announceAdoptedJob(into: &output) }
                 return
             }
@@ -92,6 +102,66 @@ extension PrinterSession {
         job.phase = state == "PAUSE" ? .paused : .running
         sd.selected = entry
         return job
+    }
+
+    /// The largest 3MF whose object list is fetched: the whole file is downloaded over the printer's
+    /// FTPS (as ha-bambulab does for its job previews), which holds up other storage work meanwhile.
+    static let objectListFileLimit = 64 * 1024 * 1024
+
+    /// Asks the runtime for the object list of the job's 3MF (bambu-lan.md §2.18).
+    mutating func requestObjects(path: String, plate: Int?, into output: inout Output) {
+        sd.job.plate = plate
+        sd.job.objectsPath = path
+        guard path.lowercased().hasSuffix(".3mf") else {
+            sd.job.objects = .unknown(reason: "a plain G-code job has no object list")
+            return
+        }
+        if let size = sd.catalog.entries.first(where: { $0.file.path == path })?.file.size, size > Self.objectListFileLimit {
+            sd.job.objects = .unknown(
+                reason: "\(path) is \(size / (1024 * 1024)) MB; object lists are read from files up to \(Self.objectListFileLimit / (1024 * 1024)) MB")
+            return
+        }
+        sd.job.objects = .loading
+        output.effects.append(.storage(.readSliceInfo(path: path)))
+    }
+
+    /// The first listing arrived while an adopted job waited for it: find the job's file, read its objects.
+    mutating func findAdoptedJobFile(into output: inout Output) {
+        guard sd.job.awaitsListing else { return }
+        sd.job.awaitsListing = false
+        guard sd.job.isActive, let found = sd.catalog.entry(forJob: printer.gcodeFile, subtask: printer.subtaskName) else {
+            sd.job.objects = .unknown(reason: "the job's file is not in the printer's storage listing")
+            return
+        }
+        if !sd.job.announced, sd.job.entry?.file.path != found.file.path {
+            // The host was not told about the guessed file yet: use the real one.
+            sd.job.entry = found
+            sd.selected = found
+        }
+        requestObjects(path: found.file.path, plate: Self.plate(ofGcodeFile: printer.gcodeFile), into: &output)
+    }
+
+    /// The plate number in a `gcode_file` such as `Metadata/plate_2.gcode`, if any.
+    static func plate(ofGcodeFile file: String?) -> Int? {
+        guard let file, let range = file.ranges(of: "plate_").last else { return nil }
+        let digits = file[range.upperBound...].prefix { $0.isNumber }
+        return Int(digits)
+    }
+
+    /// The object list arrived (or could not be read) for the job's file.
+    mutating func sliceInfoRead(path: String, bytes: [UInt8]?, error: String?) {
+        guard sd.job.objectsPath == path, sd.job.objects == .loading else { return }
+        guard let bytes else {
+            sd.job.objects = .unknown(reason: "cannot read \(path): \(error ?? "unknown error")")
+            return
+        }
+        let info = SliceInfo(parsing: bytes)
+        if let plate = info.plate(sd.job.plate) {
+            sd.job.objects = .known(plate.objects)
+        } else {
+            let which = sd.job.plate.map { "plate \($0)" } ?? "the plate"
+            sd.job.objects = .unknown(reason: "\(path) lists no objects for \(which)")
+        }
     }
 
     /// Tells the host about an adopted job (serial-host.md §9.8): once per host session.
@@ -170,15 +240,37 @@ extension PrinterSession {
         for entry in current where !knownHMS.contains(entry) {
             output.write([
                 .action(
-                    "notification \(configuration.printerName): HMS \(entry.displayCode) (\(entry.moduleName), \(entry.severity))"
+                    "notification \(configuration.printerName): HMS \(entry.displayCode) (\(entry.moduleName), \(entry.severity)): "
+                        + explain(entry)
                 )
             ])
-            output.log(.warning, "printer HMS", ["printer.name": configuration.printerName, "hms.code": entry.displayCode])
+            output.log(
+                .warning, "printer HMS",
+                ["printer.name": configuration.printerName, "hms.code": entry.displayCode, "hms.text": explain(entry)])
         }
         for entry in knownHMS where !current.contains(entry) {
             output.write([.action("notification \(configuration.printerName): HMS \(entry.displayCode) cleared")])
         }
         knownHMS = current
+    }
+
+    /// The vendor's text for an HMS entry, else a pointer to the wiki page (bambu-lan.md §4.4).
+    func explain(_ entry: HMSEntry) -> String {
+        switch hmsTexts?.lookup(entry) ?? .unknown {
+        case .text(let text): text
+        case .internal: HMSTextTable.Lookup.internal.phrase
+        case .unknown: "see " + entry.wikiLink(for: configuration.model)
+        }
+    }
+
+    /// `0300_400C`, with the vendor's text when known: `0300_400C: The task was canceled.`.
+    func describe(_ error: PrintErrorCode) -> String {
+        guard let texts = hmsTexts else { return error.displayCode }
+        switch texts.lookup(error) {
+        case .text(let text): return error.displayCode + ": " + text
+        case .internal: return error.displayCode + ": " + HMSTextTable.Lookup.internal.phrase
+        case .unknown: return error.displayCode
+        }
     }
 }
 

@@ -44,6 +44,8 @@ package struct PrinterSession: Sendable {
     var knownHMS: [HMSEntry] = []
     /// Tells a host-streamed print from manual moves.
     var streamGuard = StreamGuard()
+    /// The vendor's HMS and print-error texts, when the runtime could load them.
+    package private(set) var hmsTexts: HMSTextTable?
     /// Whether a host has the port open.
     package private(set) var hostAttached = false
     var hostIsActive = false
@@ -125,6 +127,7 @@ package struct PrinterSession: Sendable {
             let changed = catalog.entries != sd.catalog.entries
             sd.catalog = catalog
             if changed { output.write([.action("sd_updated")]) }
+            findAdoptedJobFile(into: &output)
         case .storageListFailed(let reason):
             output.log(.warning, "cannot list the printer's storage", ["printer.name": configuration.printerName, "error": reason])
         case .storageFinished(let operation, let error):
@@ -138,6 +141,10 @@ package struct PrinterSession: Sendable {
                 uploadProgress[operation] = percent
                 output.write([.comment("upload \(path) \(percent)%")])
             }
+        case .hmsTexts(let table):
+            hmsTexts = table
+        case .sliceInfoRead(let path, let bytes, let error):
+            sliceInfoRead(path: path, bytes: bytes, error: error)
         }
         if hostIsActive, !sd.job.announced, sd.job.entry != nil,
             sd.job.phase == .running || sd.job.phase == .paused
@@ -247,7 +254,8 @@ package struct PrinterSession: Sendable {
         var context = CommandContext(
             printer: printer, model: configuration.model, configuration: configuration,
             firmwareCapabilities: capabilities, now: now, host: host, isLinkUp: isLinkUp,
-            controlRefusal: controlRefusal(for: spec.code, allowLocked: spec.worksWithoutDeveloperMode), sd: sd
+            controlRefusal: controlRefusal(for: spec.code, allowLocked: spec.worksWithoutDeveloperMode), sd: sd,
+            hmsTexts: hmsTexts
         )
         context.linkState = linkState
         context.commands = table.specs
@@ -268,8 +276,12 @@ package struct PrinterSession: Sendable {
         for request in context.requests {
             let sequenceID = publish(request, into: &output)
             switch request {
-            case .projectFile, .gcodeFile:
+            case .projectFile(let file):
                 sd.job.phase = .startPending(deadline: now + startTimeout, sequenceID: sequenceID)
+                requestObjects(path: sd.job.entry?.file.path ?? "/" + file.file, plate: file.plate, into: &output)
+            case .gcodeFile:
+                sd.job.phase = .startPending(deadline: now + startTimeout, sequenceID: sequenceID)
+                sd.job.objects = .unknown(reason: "a plain G-code job has no object list")
             default: break
             }
         }

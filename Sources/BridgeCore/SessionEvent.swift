@@ -38,6 +38,10 @@ package enum SessionEvent: Sendable, Equatable {
     case storageFolderListed(operation: Int, entries: [FolderEntry])
     /// A camera snapshot request (`CameraCommand.saveSnapshot`) ended.
     case snapshotFinished(operation: Int, outcome: SnapshotOutcome)
+    /// The HMS text table was (re)loaded; nil when none could be read (codes are shown without text).
+    case hmsTexts(HMSTextTable?)
+    /// `Metadata/slice_info.config` of the 3MF at `path` was read (`bytes`), or could not be (`error`).
+    case sliceInfoRead(path: String, bytes: [UInt8]?, error: String?)
 }
 
 /// Something the runtime must do for a session, in order.

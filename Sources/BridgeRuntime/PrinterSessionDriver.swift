@@ -57,6 +57,7 @@ package struct PrinterSessionDriver: Sendable {
         let start = clock.now
         let (events, continuation) = AsyncStream<SessionEvent>.makeStream()
         observer.registerPing { continuation.yield(.tick) }
+        observer.registerSink { continuation.yield($0) }
         let (storageCommands, storageContinuation) = AsyncStream<StorageCommand>.makeStream()
         let storage = StorageWorker(
             storage: { [current] in current.connection?.storage }, spoolDirectory: spoolDirectory,
@@ -179,17 +180,21 @@ package struct SessionObserver: Sendable {
     package var registerPing: @Sendable (@escaping @Sendable () -> Void) -> Void
     /// The session's status summary changed (for `bambu-serial status`).
     package var statusChanged: @Sendable (SessionStatus) -> Void
+    /// Hands out a closure that delivers an event to the loop (the supervisor's HMS texts).
+    package var registerSink: @Sendable (@escaping @Sendable (SessionEvent) -> Void) -> Void
 
     package init(
         linkStateChanged: @escaping @Sendable (LinkState) -> Void = { _ in },
         processedEvent: @escaping @Sendable () -> Void = {},
         registerPing: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void = { _ in },
-        statusChanged: @escaping @Sendable (SessionStatus) -> Void = { _ in }
+        statusChanged: @escaping @Sendable (SessionStatus) -> Void = { _ in },
+        registerSink: @escaping @Sendable (@escaping @Sendable (SessionEvent) -> Void) -> Void = { _ in }
     ) {
         self.linkStateChanged = linkStateChanged
         self.processedEvent = processedEvent
         self.registerPing = registerPing
         self.statusChanged = statusChanged
+        self.registerSink = registerSink
     }
 }
 

@@ -21,6 +21,21 @@ package protocol PrinterStorage: Sendable {
     func removeFolder(path: String) async throws
     /// Copies a remote file to a local file.
     func download(remotePath: String, toLocalFile localFile: String) async throws
+    /// One file's contents from inside the ZIP archive (3MF) at `path`, inflated.
+    func readArchiveEntry(path: String, entry: String) async throws -> [UInt8]
+}
+
+extension PrinterStorage {
+    /// Storages that cannot read archives (test fakes) say so.
+    package func readArchiveEntry(path: String, entry: String) async throws -> [UInt8] {
+        throw ArchiveReadUnsupported()
+    }
+}
+
+/// The storage cannot read entries of archives.
+package struct ArchiveReadUnsupported: Error, CustomStringConvertible {
+    package init() {}
+    package var description: String { "this storage cannot read 3MF archives" }
 }
 
 /// Carries out one session's storage requests, one at a time, in order.
@@ -63,6 +78,17 @@ struct StorageWorker: Sendable {
                     report(.storageFinished(operation: operation, error: nil))
                 } catch {
                     report(.storageFinished(operation: operation, error: "\(error)"))
+                }
+            case .readSliceInfo(let path):
+                guard let storage = storage() else {
+                    report(.sliceInfoRead(path: path, bytes: nil, error: "no storage configured"))
+                    continue
+                }
+                do {
+                    let bytes = try await storage.readArchiveEntry(path: path, entry: "Metadata/slice_info.config")
+                    report(.sliceInfoRead(path: path, bytes: bytes, error: nil))
+                } catch {
+                    report(.sliceInfoRead(path: path, bytes: nil, error: "\(error)"))
                 }
             case .beginSpool(let operation):
                 try? FileManager.default.createDirectory(atPath: spoolDirectory, withIntermediateDirectories: true)

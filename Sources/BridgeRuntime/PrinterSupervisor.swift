@@ -64,6 +64,10 @@ package final class PrinterSupervisor: Sendable {
     private let pings = Mutex<[String: @Sendable () -> Void]>([:])
     /// The camera hub `M8160` snapshots come from; nil leaves `M8160` answering that there is no camera.
     private let camera: CameraHub?
+    /// Delivers events to each running session loop, by printer name.
+    private let sinks = Mutex<[String: @Sendable (SessionEvent) -> Void]>([:])
+    /// The HMS texts every session gets; read from the state directory at start and on reload.
+    private let hmsTexts = Mutex<HMSTextTable?>(nil)
 
     /// One running slot.
     private struct SlotHandle: Sendable {
@@ -90,6 +94,7 @@ package final class PrinterSupervisor: Sendable {
     /// Runs until cancelled; then closes every slot (links removed, printers disconnected).
     package func run() async {
         let initial = currentConfiguration
+        loadHMSTexts(initial.bridge)
         let printers = initial.printers.filter(\.enabled)
         let readiness = ReadinessCounter(expected: printers.count)
         if printers.isEmpty { notifier.notify("READY=1\nSTATUS=no printers configured") }
@@ -114,6 +119,9 @@ package final class PrinterSupervisor: Sendable {
         var changes = new.differences(from: old)
         notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(Self.monotonicMicroseconds)")
         configuration.withLock { $0 = new }
+        // Re-read on every reload: `hms-update` writes the file, SIGHUP makes it count.
+        let texts = loadHMSTexts(new.bridge)
+        for sink in sinks.withLock({ Array($0.values) }) { sink(.hmsTexts(texts)) }
         if changes.bridgeChanged {
             // Device directory, group, mode, policy and state directory apply to every port.
             changes = ConfigurationChanges(
@@ -178,6 +186,14 @@ package final class PrinterSupervisor: Sendable {
         let beats = heartbeats.withLock { $0 }
         let expected = pings.withLock { $0.count }
         return beats.count >= expected && beats.values.allSatisfy { now - $0 < window }
+    }
+
+    /// Reads `state_dir/hms-<lang>.json` (logging the outcome once) and keeps it for new sessions.
+    @discardableResult
+    private func loadHMSTexts(_ bridge: BridgeSettings) -> HMSTextTable? {
+        let table = HMSTextStore.load(stateDirectory: bridge.stateDirectory, language: bridge.hmsLanguage, logger: logger)
+        hmsTexts.withLock { $0 = table }
+        return table
     }
 
     // MARK: - Slots
@@ -277,9 +293,14 @@ package final class PrinterSupervisor: Sendable {
                 linkStateChanged: { [self] _ in notifier.notify("STATUS=\(statusText)") },
                 processedEvent: { [self] in heartbeats.withLock { $0[name] = ContinuousClock.now } },
                 registerPing: { [self] ping in pings.withLock { $0[name] = ping } },
-                statusChanged: { [self] status in states.withLock { $0[name] = status } }),
+                statusChanged: { [self] status in states.withLock { $0[name] = status } },
+                registerSink: { [self] sink in
+                    sinks.withLock { $0[name] = sink }
+                    if let texts = hmsTexts.withLock({ $0 }) { sink(.hmsTexts(texts)) }
+                }),
             snapshots: camera.map { SnapshotWriter(hub: $0, directory: bridge.stateDirectory + "/snapshots") })
         await driver.run()
+        sinks.withLock { _ = $0.removeValue(forKey: name) }
         pings.withLock { _ = $0.removeValue(forKey: name) }
         heartbeats.withLock { _ = $0.removeValue(forKey: name) }
         await current.link?.close()

@@ -59,6 +59,46 @@ final class CurlEasy {
         return easy.outcome(code)
     }
 
+    /// Performs one plain HTTP(S) GET of `url` into memory and reports what happened; never throws.
+    ///
+    /// For public web endpoints (the vendor's HMS texts), so none of the printer settings apply:
+    /// libcurl's own certificate and host checks against the system's CA store stay on, redirects
+    /// are followed, and a gzip or deflate answer is decompressed.
+    static func performGet(url: String, totalTimeoutSeconds: Int) -> TransferOutcome {
+        CurlLibrary.initialize()
+        let context = TransferContext(
+            security: .insecure, expectedPin: nil, request: TransferRequest(path: url, body: .listing),
+            errorBufferSize: Int(CURL_ERROR_SIZE)
+        )
+        guard let raw = curl_easy_init() else {
+            return TransferOutcome(code: CURLE_FAILED_INIT, detail: "cannot create a libcurl handle")
+        }
+        let easy = CurlEasy(handle: raw, context: context)
+        easy.configureGet(url: url, totalTimeoutSeconds: totalTimeoutSeconds)
+        if let (code, option) = easy.optionFailure {
+            return TransferOutcome(code: code, detail: "libcurl refused \(option): \(describe(code))")
+        }
+        let code = curl_easy_perform(raw)
+        return easy.outcome(code)
+    }
+
+    private func configureGet(url: String, totalTimeoutSeconds: Int) {
+        let userData = Unmanaged.passUnretained(context).toOpaque()
+        check(ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, context.errorBuffer), "ERRORBUFFER")
+        check(ccurl_setopt_string(handle, CURLOPT_URL, url), "URL")
+        check(ccurl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https"), "PROTOCOLS_STR")
+        check(ccurl_setopt_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"), "REDIR_PROTOCOLS_STR")
+        check(ccurl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 1), "FOLLOWLOCATION")
+        check(ccurl_setopt_long(handle, CURLOPT_MAXREDIRS, 5), "MAXREDIRS")
+        check(ccurl_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, ""), "ACCEPT_ENCODING")
+        check(ccurl_setopt_string(handle, CURLOPT_USERAGENT, "bambu-serial"), "USERAGENT")
+        check(ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1), "NOSIGNAL")
+        check(ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, Limits.connectSeconds), "CONNECTTIMEOUT")
+        check(ccurl_setopt_long(handle, CURLOPT_TIMEOUT, totalTimeoutSeconds), "TIMEOUT")
+        check(ccurl_setopt_write_callback(handle, dataCallback), "WRITEFUNCTION")
+        check(ccurl_setopt_pointer(handle, CURLOPT_WRITEDATA, userData), "WRITEDATA")
+    }
+
     private func configure(_ request: TransferRequest, endpoint: FTPSEndpoint) {
         let directory: Bool
         switch request.body {

@@ -3,6 +3,7 @@
 
 package import BridgeCore
 import BridgeRuntime
+import Foundation
 
 
 /// `PrinterStorage` backed by the printer's implicit-FTPS server.
@@ -80,5 +81,16 @@ package struct FTPSPrinterStorage: PrinterStorage {
 
     package func download(remotePath: String, toLocalFile localFile: String) async throws {
         try await client.download(remotePath, to: localFile)
+    }
+
+    /// Downloads the archive to a temporary file, reads the one entry, and deletes the file.
+    ///
+    /// The whole 3MF is fetched: printers' FTP servers are not known to honour `REST` reliably,
+    /// and the file is read once per job.
+    package func readArchiveEntry(path: String, entry: String) async throws -> [UInt8] {
+        let local = FileManager.default.temporaryDirectory.path + "/bambu-serial-\(UUID().uuidString).3mf"
+        defer { try? FileManager.default.removeItem(atPath: local) }
+        try await client.download(path, to: local)
+        return try ArchiveEntryReader.read(entry: entry, fromArchive: local)
     }
 }

@@ -34,12 +34,12 @@ import Testing
                     ]
                 ]
             ])
-        let unknown = harness.send(raw: ["print": ["sequence_id": "9", "command": "skip_objects", "obj_list": [206]]])
+        let unknown = harness.send(raw: ["print": ["sequence_id": "9", "command": "made_up_command", "obj_list": [206]]])
         #expect(
             unknown == [
                 [
                     "print": [
-                        "command": "skip_objects", "sequence_id": "9", "result": "success",
+                        "command": "made_up_command", "sequence_id": "9", "result": "success",
                         "obj_list": [206], "reason": "",
                     ]
                 ]

@@ -154,6 +154,35 @@ import Testing
         #expect(harness.state.subtaskName == "second")
     }
 
+    @Test func skipObjectsNeedsAJobAndShowsInSObj() throws {
+        var harness = SimulatorHarness(.x1c)
+        let idle = harness.send(.skipObjects([101]))
+        #expect(
+            idle.first
+                == [
+                    "print": [
+                        "command": "skip_objects", "sequence_id": "103", "result": "failed", "obj_list": [101],
+                        "reason": "the printer is not printing",
+                    ]
+                ])
+        #expect(harness.state.skippedObjects.isEmpty)
+        harness.send(raw: Self.projectFile("Benchy.gcode.3mf"))
+        harness.run(seconds: 2)
+        let accepted = harness.send(.skipObjects([202]))
+        #expect(accepted.first?["print"]?["result"] == "success")
+        #expect(harness.state.skippedObjects == [202])
+        harness.send(.skipObjects([202, 101]))
+        harness.run(seconds: 1)
+        #expect(harness.state.skippedObjects == [202, 101])
+        let empty = harness.send(raw: ["print": ["sequence_id": "9", "command": "skip_objects", "obj_list": []]])
+        #expect(empty.first?["print"]?["reason"] == "obj_list must list object ids")
+        // A new job starts with nothing skipped.
+        harness.run(seconds: 200)
+        harness.send(raw: Self.projectFile("Cube.gcode.3mf"))
+        harness.run(seconds: 1)
+        #expect(harness.state.skippedObjects.isEmpty)
+    }
+
     @Test func jobsFromThePrintersScreen() throws {
         var harness = SimulatorHarness(.h2d)
         #expect(harness.control(.pause).isEmpty)

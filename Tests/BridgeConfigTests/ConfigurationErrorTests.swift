@@ -465,6 +465,15 @@ private let errorCases: [ErrorCase] = [
         message: "'unknown_gcode' must be \"passthrough\" or \"reject\", not \"drop\""
     ),
     ErrorCase(
+        kind: "invalid hms_language",
+        toml: """
+            [bridge]
+            hms_language = "../en"
+            """,
+        line: 2,
+        message: "'hms_language' must be a language code such as \"en\" or \"de\" (letters, digits, '-', '_'), not \"../en\""
+    ),
+    ErrorCase(
         kind: "mode not octal",
         toml: """
             [bridge]

@@ -243,3 +243,13 @@ func serialsAreFifteenDigitsAndUpperCaseLetters(serial: String, valid: Bool) {
         """
     #expect(try Harness.parse(toml).printers.first?.accessCode == Secret("87654321"))
 }
+
+@Test func hmsLanguageParsesAndDoesNotReopenPorts() throws {
+    let german = try Harness.parse("[bridge]\nhms_language = \"de\"\n")
+    #expect(german.bridge.hmsLanguage == "de")
+    #expect(BridgeSettings.defaults.hmsLanguage == "en")
+    let english = try Harness.parse("[bridge]\n")
+    #expect(!german.differences(from: english).bridgeChanged)
+    let moved = try Harness.parse("[bridge]\nstate_dir = \"/srv/bambu\"\n")
+    #expect(moved.differences(from: english).bridgeChanged)
+}

@@ -119,11 +119,13 @@ package struct CommandContext: Sendable {
     package internal(set) var commands: [CommandSpec] = []
     /// Camera requests, in order.
     package private(set) var cameraCommands: [CameraCommand] = []
+    /// The vendor's HMS texts, when loaded.
+    package let hmsTexts: HMSTextTable?
 
     package init(
         printer: PrinterState, model: PrinterModel, configuration: SessionConfiguration,
         firmwareCapabilities: [(name: String, enabled: Bool)], now: Duration, host: HostSettings, isLinkUp: Bool,
-        controlRefusal: String?, sd: SDState
+        controlRefusal: String?, sd: SDState, hmsTexts: HMSTextTable? = nil
     ) {
         self.printer = printer
         self.model = model
@@ -134,6 +136,7 @@ package struct CommandContext: Sendable {
         self.isLinkUp = isLinkUp
         self.controlRefusal = controlRefusal
         self.sd = sd
+        self.hmsTexts = hmsTexts
     }
 
     /// Adds a storage request.

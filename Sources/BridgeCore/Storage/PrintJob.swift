@@ -32,6 +32,14 @@ package struct PrintJob: Sendable, Equatable {
     /// When the host last asked to pause or resume, to tell its own requests from the printer's.
     package var hostPauseRequestedAt: Duration?
     package var hostResumeRequestedAt: Duration?
+    /// The job's objects, for `M486` (read from the 3MF on the printer's storage).
+    package var objects: JobObjects = .unknown(reason: "no job file was read")
+    /// The plate the job prints, when known (picks the plate in `slice_info.config`).
+    package var plate: Int?
+    /// The 3MF the objects are read from (the job's file, found on the printer's storage).
+    package var objectsPath: String?
+    /// An adopted job waits for the first storage listing to find its file (and objects).
+    package var awaitsListing = false
 
     package init() {}
 
@@ -63,4 +71,17 @@ package struct PrintJob: Sendable, Equatable {
             return "Not SD printing"
         }
     }
+}
+
+/// What the bridge knows about the objects of the running job.
+///
+/// Exists because object names come from the job's 3MF, read over FTPS after the job starts
+/// (bambu-lan.md §2.18): until then, or when the file cannot be read, `M486` can only list ids.
+package enum JobObjects: Sendable, Equatable {
+    /// Not known, and why.
+    case unknown(reason: String)
+    /// The 3MF is being read.
+    case loading
+    /// The objects of the job's plate.
+    case known([SliceInfo.Object])
 }

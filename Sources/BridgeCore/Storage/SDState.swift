@@ -54,4 +54,6 @@ package enum StorageCommand: Sendable, Equatable {
     case discardSpool(operation: Int)
     /// A file operation (M8170–M8179); the result comes back as `.storageFinished(operation:error:)`.
     case file(operation: Int, FileRequest)
+    /// Read `Metadata/slice_info.config` from the 3MF at `path`; the bytes come back as `.sliceInfoRead`.
+    case readSliceInfo(path: String)
 }
