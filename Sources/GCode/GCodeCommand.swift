@@ -123,3 +123,36 @@ package struct CommandError: Error, Equatable, Sendable, CustomStringConvertible
     package init(_ message: String) { self.message = message }
     package var description: String { message }
 }
+
+extension GCodeCommand {
+    /// Parameters split at spaces, so values may be words: `Dai S1 Hmedium` → D `ai`, S `1`, H `medium`.
+    ///
+    /// The standard parser ends a value at the next letter (Marlin's `X5Y3`), which cuts word values;
+    /// codes that take words read them here. The first occurrence of a letter wins.
+    package var wordParameters: [Character: String] {
+        var result: [Character: String] = [:]
+        for word in argumentText.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+            guard let first = word.first, first.isASCII, first.isLetter else { continue }
+            let letter = Character(first.uppercased())
+            if result[letter] == nil { result[letter] = String(word.dropFirst()) }
+        }
+        return result
+    }
+
+    /// This command with `wordParameters` as its parameters, so `int`/`double` read word-split values
+    /// with their usual messages.
+    package var spaced: GCodeCommand {
+        var copy = self
+        copy.parameters = wordParameters
+        return copy
+    }
+
+    /// The raw text after a parameter letter, `nil` when absent (for word values such as `Sresume`).
+    package func word(_ letter: Character) -> String? { parameters[letter] }
+
+    /// A 0/1 switch, `nil` when absent.
+    /// - Throws: `CommandError` when present but not 0 or 1.
+    package func flag(_ letter: Character) throws(CommandError) -> Bool? {
+        try int(letter, in: 0...1).map { $0 == 1 }
+    }
+}

@@ -18,7 +18,7 @@ extension [CommandSpec] {
             parameters: [("S", "pause, resume (retry), reset, done (confirm a load) or abort")],
             translation: "print.ams_control param <S>", requires: .printerOnline, models: "models with an AMS"
         ) { command, context in
-            let parameters = WordParameters(command)
+            let parameters = command.spaced
             let actions = ["pause", "resume", "reset", "done", "abort"]
             guard let action = parameters.word("S")?.lowercased(), actions.contains(action) else {
                 throw CommandError("M8120: S must be one of pause, resume, reset, done, abort")
@@ -39,7 +39,7 @@ extension [CommandSpec] {
                 "print.ams_filament_drying mode 1 (filament, temp, duration hours, cooling_temp 45); mode 0 with zeros to stop",
             requires: .printerOnline, models: dryerModels
         ) { command, context in
-            let parameters = WordParameters(command)
+            let parameters = command.spaced
             guard let unitID = try parameters.int("A", in: 0...255) else {
                 throw CommandError("M8121: parameter A is required (the unit to dry)")
             }
@@ -76,7 +76,7 @@ extension [CommandSpec] {
             parameters: [("A", "unit: 0–3, 128–135"), ("S", "slot 0–3 (0 on AMS HT, default 0)")],
             translation: "print.ams_get_rfid ams_id, slot_id", requires: .printerOnline, models: "models with an AMS"
         ) { command, context in
-            let slot = try FilamentSlot.resolve(WordParameters(command), context, allowExternal: false)
+            let slot = try FilamentSlot.resolve(command.spaced, context, allowExternal: false)
             guard case .ams(let unit, let slotIndex, _) = slot else { return }
             context.send(.amsReadRFID(amsID: unit.id, slotID: slotIndex))
         },
@@ -94,7 +94,7 @@ extension [CommandSpec] {
                 "print.ams_filament_setting ams_id, slot_id, tray_id (slot; 254 for external spools, ams_id 255), tray_info_idx, tray_color, nozzle_temp_min/max, tray_type",
             requires: .printerOnline, models: "all models (AMS slots or the external spool)"
         ) { command, context in
-            let parameters = WordParameters(command)
+            let parameters = command.spaced
             let slot = try FilamentSlot.resolve(parameters, context)
             guard let rawMaterial = parameters.word("M") else {
                 throw CommandError("M8123: parameter M is required (material, e.g. MPLA)")
@@ -141,7 +141,7 @@ extension [CommandSpec] {
                 "print.ams_user_setting ams_id with only the options given: startup_read_option (P), tray_read_option (I), calibrate_remain_flag (R)",
             requires: .printerOnline, models: "models with an AMS"
         ) { command, context in
-            let parameters = WordParameters(command)
+            let parameters = command.spaced
             let powerOn = try parameters.flag("P")
             let insertion = try parameters.flag("I")
             let remaining = try parameters.flag("R")

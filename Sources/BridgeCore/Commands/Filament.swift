@@ -17,7 +17,7 @@ extension [CommandSpec] {
                 "print.ams_change_filament ams_id, slot_id, target (global tray: unit×4+slot; the unit id on AMS HT; 254 for the external spool, sent as ams_id 255), curr_temp = loaded filament's nozzle_temp_max, tar_temp = new filament's (220 when unknown, clamped 120–300)",
             requires: .printerOnline, models: "all models (AMS slots or the external spool)"
         ) { command, context in
-            let parameters = WordParameters(command)
+            let parameters = command.spaced
             try context.ensureNotPrinting(command.code)
             let slot = try FilamentSlot.resolve(parameters, context)
             guard let filament = slot.filament else {
@@ -49,7 +49,7 @@ extension [CommandSpec] {
                 "print.ams_change_filament ams_id = loaded unit (255 for the external spool), target 255, slot_id 255, curr_temp = tar_temp = loaded filament's nozzle_temp_max",
             requires: .printerOnline, models: "all models (AMS slots or the external spool)"
         ) { command, context in
-            let parameters = WordParameters(command)
+            let parameters = command.spaced
             try context.ensureNotPrinting(command.code)
             let nozzleCount = context.model.capabilities.nozzleCount
             let extruder = try parameters.int("T", in: 0...1) ?? context.printer.activeExtruder

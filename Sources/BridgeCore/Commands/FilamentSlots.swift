@@ -1,53 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// Tray addressing (A<unit> S<slot>), word parameters and filament defaults shared by the filament and AMS codes.
+// Tray addressing (A<unit> S<slot>) and filament defaults shared by the filament and AMS codes.
 
 import BambuModel
 import GCode
-
-/// The parameters of a filament or AMS code, split at spaces so values may be words.
-///
-/// Exists because these codes take words (`MPETG-CF`, `CFF8800`, `Sresume`) that Marlin's letter
-/// parser would cut into more letters; here every space-separated token is one letter and its value
-/// (`A0 S1 MPLA CFF8800`). Numeric values are checked like `GCodeCommand.int` checks them.
-struct WordParameters {
-    let code: CommandCode
-    private var values: [Character: String] = [:]
-
-    init(_ command: GCodeCommand) {
-        code = command.code
-        for token in command.argumentText.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
-            guard let first = token.first, first.isASCII, first.isLetter else { continue }
-            let letter = Character(first.uppercased())
-            if values[letter] == nil { values[letter] = String(token.dropFirst()) }
-        }
-    }
-
-    func has(_ letter: Character) -> Bool { values[letter] != nil }
-
-    /// The raw text after the letter, `nil` when absent.
-    func word(_ letter: Character) -> String? { values[letter] }
-
-    /// An integer in `range`, `nil` when absent.
-    /// - Throws: `CommandError` naming the code and parameter when it is not a number or out of range.
-    func int(_ letter: Character, in range: ClosedRange<Int>) throws(CommandError) -> Int? {
-        guard let raw = values[letter] else { return nil }
-        guard let value = Int(raw) else {
-            throw CommandError(
-                raw.isEmpty
-                    ? "\(code): parameter \(letter) needs a number"
-                    : "\(code): parameter \(letter) needs a number, got '\(raw)'")
-        }
-        guard range.contains(value) else {
-            throw CommandError("\(code): \(letter)\(raw) is outside \(range.lowerBound)..\(range.upperBound)")
-        }
-        return value
-    }
-
-    /// A 0/1 switch, `nil` when absent.
-    func flag(_ letter: Character) throws(CommandError) -> Bool? {
-        try int(letter, in: 0...1).map { $0 == 1 }
-    }
-}
 
 /// A slot a host names with `A<unit> S<slot>`, resolved against what the printer reports.
 ///
@@ -98,7 +53,7 @@ enum FilamentSlot {
     /// - Parameter allowExternal: whether `A254`/`A255` are accepted.
     /// - Throws: `CommandError` for a missing or unknown unit, a printer without AMS, or a bad slot.
     static func resolve(
-        _ parameters: WordParameters, _ context: CommandContext, allowExternal: Bool = true
+        _ parameters: GCodeCommand, _ context: CommandContext, allowExternal: Bool = true
     ) throws(CommandError) -> FilamentSlot {
         let code = parameters.code
         guard let unitID = try parameters.int("A", in: 0...255) else {

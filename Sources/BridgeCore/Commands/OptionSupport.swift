@@ -2,31 +2,7 @@
 // Helpers shared by the options, nozzle, housekeeping and status families: word parameters, gates, names.
 
 import BambuModel
-package import GCode
-
-extension GCodeCommand {
-    /// Parameters split at spaces, so values may be words: `Dai S1 Hmedium` → D `ai`, S `1`, H `medium`.
-    ///
-    /// The standard parser ends a value at the next letter (Marlin's `X5Y3`), which cuts word values;
-    /// codes that take words read them here. The first occurrence of a letter wins.
-    package var wordParameters: [Character: String] {
-        var result: [Character: String] = [:]
-        for word in argumentText.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
-            guard let first = word.first, first.isASCII, first.isLetter else { continue }
-            let letter = Character(first.uppercased())
-            if result[letter] == nil { result[letter] = String(word.dropFirst()) }
-        }
-        return result
-    }
-
-    /// This command with `wordParameters` as its parameters, so `int`/`double` read word-split values
-    /// with their usual messages.
-    package var spaced: GCodeCommand {
-        var copy = self
-        copy.parameters = wordParameters
-        return copy
-    }
-}
+import GCode
 
 /// Model groups and state checks the option codes gate on (bambu-lan.md §3.15–§3.20, §5.2).
 enum OptionGates {
