@@ -53,4 +53,27 @@ import Testing
         let table = CommandManual(sections: [("Test", [spec])]).markdown()
         #expect(table.contains("| `M8199` | a \\| b | – | x\\|y | all models |"))
     }
+
+    /// Every code the README's seed table names (the dashboard's commands) is one the bridge answers.
+    @Test func seedTableNamesOnlyCodesInTheTable() throws {
+        let readme = try text("README.md")
+        let section = try #require(readme.split(separator: "## From the seed's dashboard to G-codes").last)
+        let table = section.split(separator: "\n## ").first ?? section
+        var named: [String] = []
+        for row in table.split(separator: "\n") where row.hasPrefix("| ") && !row.hasPrefix("| ---") {
+            let cells = row.split(separator: "|", omittingEmptySubsequences: false)
+            guard cells.count > 2 else { continue }
+            for word in cells[2].split(whereSeparator: { " `/(),".contains($0) }) {
+                guard let letter = word.first, letter == "M" || letter == "T", let number = Int(word.dropFirst())
+                else { continue }
+                named.append(String(word))
+                _ = number
+            }
+        }
+        #expect(named.count > 30, "the seed table names \(named.count) codes")
+        let answered = Set(CommandTable.standard.specs.map { "\($0.code)" })
+        for word in named {
+            #expect(answered.contains(word), "the seed table names \(word), which the bridge does not answer")
+        }
+    }
 }
