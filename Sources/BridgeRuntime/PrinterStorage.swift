@@ -50,7 +50,7 @@ struct StorageWorker: Sendable {
 
     /// Runs `commands` until the stream ends, reporting through `report`.
     func run(_ commands: AsyncStream<StorageCommand>, report: @escaping @Sendable (SessionEvent) -> Void) async {
-        var spools: [Int: FileHandle] = [:]
+        let spools = SpoolFiles(directory: spoolDirectory, printerName: printerName)
         var lastListing: ContinuousClock.Instant?
         for await command in commands {
             switch command {
@@ -91,15 +91,11 @@ struct StorageWorker: Sendable {
                     report(.sliceInfoRead(path: path, bytes: nil, error: "\(error)"))
                 }
             case .beginSpool(let operation):
-                try? FileManager.default.createDirectory(atPath: spoolDirectory, withIntermediateDirectories: true)
-                let path = spoolPath(operation)
-                _ = FileManager.default.createFile(atPath: path, contents: nil)
-                spools[operation] = FileHandle(forWritingAtPath: path)
+                spools.begin(operation)
             case .appendSpool(let operation, let bytes):
-                spools[operation]?.write(Data(bytes))
+                spools.append(operation, bytes)
             case .discardSpool(let operation):
-                try? spools.removeValue(forKey: operation)?.close()
-                try? FileManager.default.removeItem(atPath: spoolPath(operation))
+                spools.discard(operation)
             case .file(let operation, let request):
                 guard let storage = storage() else {
                     report(.storageFinished(operation: operation, error: "no storage configured"))
@@ -113,9 +109,8 @@ struct StorageWorker: Sendable {
                     report(.storageFinished(operation: operation, error: "\(error)"))
                 }
             case .finishSpool(let operation, let remotePath):
-                try? spools.removeValue(forKey: operation)?.close()
-                let path = spoolPath(operation)
-                defer { try? FileManager.default.removeItem(atPath: path) }
+                let path = await spools.close(operation)
+                defer { spools.remove(path) }
                 guard let storage = storage() else {
                     report(.storageFinished(operation: operation, error: "no storage configured"))
                     continue
@@ -131,10 +126,7 @@ struct StorageWorker: Sendable {
                 }
             }
         }
-        for (operation, handle) in spools {
-            try? handle.close()
-            try? FileManager.default.removeItem(atPath: spoolPath(operation))
-        }
+        await spools.discardAll()
     }
 
     private func perform(
@@ -152,15 +144,9 @@ struct StorageWorker: Sendable {
             try await storage.removeFolder(path: path)
         case .download(let remotePath, let localPath):
             let directory = String(localPath[..<(localPath.lastIndex(of: "/") ?? localPath.startIndex)])
-            if !directory.isEmpty {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            }
+            if !directory.isEmpty { try await SpoolFiles.makeDirectory(directory) }
             try await storage.download(remotePath: remotePath, toLocalFile: localPath)
         }
-    }
-
-    private func spoolPath(_ operation: Int) -> String {
-        spoolDirectory + "/\(printerName)-\(operation).upload"
     }
 }
 
@@ -170,6 +156,86 @@ extension FileRequest {
         switch self {
         case .list, .download: false
         case .makeDirectory, .rename, .removeFolder: true
+        }
+    }
+}
+
+/// The local files uploads are spooled to (`M28` … `M29`), written on a queue of their own.
+///
+/// Exists so file writes never block a thread of Swift's cooperative pool: appends are queued
+/// without waiting (in order), and `close` waits until every queued write is on disk.
+final class SpoolFiles: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "bambu-serial.spool")
+    private let directory: String
+    private let printerName: String
+    /// Open spools; touched only on `queue`.
+    private var handles: [Int: FileHandle] = [:]
+
+    init(directory: String, printerName: String) {
+        self.directory = directory
+        self.printerName = printerName
+    }
+
+    func path(_ operation: Int) -> String { directory + "/\(printerName)-\(operation).upload" }
+
+    func begin(_ operation: Int) {
+        queue.async { [self] in
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(atPath: path(operation), contents: nil)
+            handles[operation] = FileHandle(forWritingAtPath: path(operation))
+        }
+    }
+
+    func append(_ operation: Int, _ bytes: [UInt8]) {
+        queue.async { [self] in handles[operation]?.write(Data(bytes)) }
+    }
+
+    func discard(_ operation: Int) {
+        queue.async { [self] in
+            try? handles.removeValue(forKey: operation)?.close()
+            try? FileManager.default.removeItem(atPath: path(operation))
+        }
+    }
+
+    /// Closes the spool once every queued write is done; returns its path.
+    func close(_ operation: Int) async -> String {
+        await withCheckedContinuation { continuation in
+            queue.async { [self] in
+                try? handles.removeValue(forKey: operation)?.close()
+                continuation.resume(returning: path(operation))
+            }
+        }
+    }
+
+    func remove(_ path: String) {
+        queue.async { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    /// Closes and deletes every open spool (the session ended).
+    func discardAll() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            queue.async { [self] in
+                for (operation, handle) in handles {
+                    try? handle.close()
+                    try? FileManager.default.removeItem(atPath: path(operation))
+                }
+                handles.removeAll()
+                continuation.resume()
+            }
+        }
+    }
+
+    /// Creates a directory off the cooperative pool.
+    static func makeDirectory(_ path: String) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            DispatchQueue.global().async {
+                do {
+                    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
         }
     }
 }
