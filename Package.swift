@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "BambuModel", swiftSettings: strict),
         .target(name: "BridgeCore", dependencies: ["GCode", "BambuModel"], swiftSettings: strict),
         .target(
-            name: "BambuSimulator", dependencies: ["BambuModel"], exclude: ["ftps_server.py"], swiftSettings: strict
+            name: "BambuSimulator", dependencies: ["BambuModel"], exclude: ["ftps_server.py", "camera_server.py"], swiftSettings: strict
         ),
 
         // Configuration edge: TOMLKit and the file system.
@@ -77,7 +77,9 @@ let package = Package(
             dependencies: ["BridgeRuntime", "CCurl", "COpenSSL", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        .target(name: "CameraAdapter", dependencies: ["BridgeRuntime", "CLibAV", "CTurboJPEG"], swiftSettings: strict),
+        .target(
+            name: "CameraAdapter", dependencies: ["BridgeRuntime", "CLibAV", "CTurboJPEG", "COpenSSL"], swiftSettings: strict
+        ),
         .target(
             name: "SystemdAdapter",
             dependencies: ["BridgeRuntime", "CSystemd", .product(name: "Logging", package: "swift-log")],
@@ -121,6 +123,10 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["BridgeTestSupport", "BridgeCore"], swiftSettings: strict),
         .testTarget(
             name: "FTPSAdapterTests", dependencies: ["FTPSAdapter", "BridgeTestSupport"], swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CameraAdapterTests", dependencies: ["CameraAdapter", "BridgeRuntime", "BridgeTestSupport"],
+            swiftSettings: strict
         ),
         .testTarget(
             name: "EndToEndTests",
