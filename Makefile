@@ -66,6 +66,7 @@ install: $(BINARY)
 	install -D -m 0644 man/bambu-serial.toml.5 $(DESTDIR)$(PREFIX)/share/man/man5/bambu-serial.toml.5
 	install -D -m 0644 man/bambu-serial-gcode.7 $(DESTDIR)$(PREFIX)/share/man/man7/bambu-serial-gcode.7
 	install -D -m 0755 Sources/BambuSimulator/ftps_server.py $(DESTDIR)$(PREFIX)/share/bambu-serial/ftps_server.py
+	install -D -m 0755 Sources/BambuSimulator/camera_server.py $(DESTDIR)$(PREFIX)/share/bambu-serial/camera_server.py
 	@if [ -e $(DESTDIR)/etc/bambu-serial/bambu-serial.toml ]; then \
 		echo "keeping the existing $(DESTDIR)/etc/bambu-serial/bambu-serial.toml"; \
 	else \
@@ -86,7 +87,8 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/man/man8/bambu-serial.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man5/bambu-serial.toml.5 \
 		$(DESTDIR)$(PREFIX)/share/man/man7/bambu-serial-gcode.7 \
-		$(DESTDIR)$(PREFIX)/share/bambu-serial/ftps_server.py
+		$(DESTDIR)$(PREFIX)/share/bambu-serial/ftps_server.py \
+		$(DESTDIR)$(PREFIX)/share/bambu-serial/camera_server.py
 	rmdir $(DESTDIR)$(PREFIX)/share/bambu-serial 2>/dev/null || true
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 

@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "BambuModel", swiftSettings: strict),
         .target(name: "BridgeCore", dependencies: ["GCode", "BambuModel"], swiftSettings: strict),
         .target(
-            name: "BambuSimulator", dependencies: ["BambuModel"], exclude: ["ftps_server.py"], swiftSettings: strict
+            name: "BambuSimulator", dependencies: ["BambuModel"], exclude: ["ftps_server.py", "camera_server.py"], swiftSettings: strict
         ),
 
         // Configuration edge: TOMLKit and the file system.
@@ -78,7 +78,9 @@ let package = Package(
             dependencies: ["BridgeRuntime", "CCurl", "COpenSSL", "CZlib", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        .target(name: "CameraAdapter", dependencies: ["BridgeRuntime", "CLibAV", "CTurboJPEG"], swiftSettings: strict),
+        .target(
+            name: "CameraAdapter", dependencies: ["BridgeRuntime", "CLibAV", "CTurboJPEG", "COpenSSL"], swiftSettings: strict
+        ),
         .target(
             name: "HTTPAdapter",
             dependencies: [
@@ -140,6 +142,10 @@ let package = Package(
                 "HTTPAdapter", "BridgeRuntime", "BridgeConfig", "BridgeCore", "BambuModel", "BridgeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CameraAdapterTests", dependencies: ["CameraAdapter", "BridgeRuntime", "BridgeTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

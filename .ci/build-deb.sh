@@ -53,6 +53,7 @@ install -D -m 0644 systemd/bambu-serial.tmpfiles.conf "$stage/usr/lib/tmpfiles.d
 install -D -m 0644 systemd/bambu-serial.sysusers.conf "$stage/usr/lib/sysusers.d/bambu-serial.conf"
 install -D -m 0644 etc/bambu-serial.toml "$stage/etc/bambu-serial/bambu-serial.toml"
 install -D -m 0755 Sources/BambuSimulator/ftps_server.py "$stage/usr/share/bambu-serial/ftps_server.py"
+install -D -m 0755 Sources/BambuSimulator/camera_server.py "$stage/usr/share/bambu-serial/camera_server.py"
 for page in man/*.[0-9]; do
     section=${page##*.}
     install -D -m 0644 "$page" "$stage/usr/share/man/man$section/$(basename "$page")"

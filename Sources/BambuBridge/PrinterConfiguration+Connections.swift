@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// One place that turns a printer's configuration into MQTT and FTPS connection settings.
+// One place that turns a printer's configuration into MQTT, FTPS and camera connection settings.
 
+import BambuModel
 import BridgeConfig
 import BridgeRuntime
+import CameraAdapter
 import FTPSAdapter
 import MQTTAdapter
 
@@ -26,6 +28,22 @@ extension PrinterConfiguration {
             case .insecure: .insecure
             }
         return FTPSEndpoint(host: host, port: ftpsPort, username: "bblp", password: accessCode.value, security: security)
+    }
+
+    /// The camera source settings, with the same trust mode as MQTT; the protocol and the default
+    /// port follow the model (bambu-lan.md §7), `camera_port` overrides the port.
+    func cameraSettings(pins: CertificatePinStore, quality: Int = 80, maxFramesPerSecond: Double = 15) -> CameraSourceSettings {
+        let security: CameraTransportSecurity =
+            switch tls {
+            case .pinned: .pinned(expectedName: serial, pin: pins.pin(forSerial: serial))
+            case .ca(let file): .ca(file: file, expectedName: serial)
+            case .insecure: .insecure
+            }
+        let kind: CameraProtocol = model.capabilities.camera == .rtsps ? .rtsps : .jpegStream
+        let standardPort = kind == .rtsps ? CameraSourceSettings.defaultRTSPSPort : CameraSourceSettings.defaultJPEGStreamPort
+        return CameraSourceSettings(
+            host: host, port: cameraPort ?? standardPort, serial: serial, accessCode: accessCode.value, security: security,
+            kind: kind, quality: quality, maxFramesPerSecond: maxFramesPerSecond)
     }
 
     /// What the MQTT printer link needs.

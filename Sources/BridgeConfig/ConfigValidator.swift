@@ -201,7 +201,7 @@ struct ConfigValidator<FileSystem: ConfigFileSystem> {
             in: scope,
             allowed: [
                 "name", "host", "serial", "access_code", "access_code_file", "mqtt_port", "ftps_port", "model",
-                "external_chamber", "tls", "ca_file", "enabled",
+                "external_chamber", "tls", "ca_file", "enabled", "camera_port",
             ]
         )
         let name = requiredString("name", in: scope)
@@ -230,6 +230,7 @@ struct ConfigValidator<FileSystem: ConfigFileSystem> {
         let accessCode = accessCode(in: scope)
         let mqttPort = port("mqtt_port", in: scope) ?? PrinterConfiguration.defaultMQTTPort
         let ftpsPort = port("ftps_port", in: scope) ?? PrinterConfiguration.defaultFTPSPort
+        let cameraPort = port("camera_port", in: scope)
         let externalChamber = boolean("external_chamber", in: scope) ?? false
         let tls = tlsMode(in: scope)
         let enabled = boolean("enabled", in: scope) ?? true
@@ -248,7 +249,8 @@ struct ConfigValidator<FileSystem: ConfigFileSystem> {
             modelOverridden: model.overridden,
             externalChamber: externalChamber,
             tls: tls,
-            enabled: enabled
+            enabled: enabled,
+            cameraPort: cameraPort
         )
     }
 

@@ -25,6 +25,9 @@ package struct PrinterConfiguration: Sendable, Equatable {
     package var mqttPort: Int
     /// FTPS port (1–65535).
     package var ftpsPort: Int
+    /// Camera port (1–65535) when `camera_port` is set; nil means the model's standard port
+    /// (322 for RTSPS cameras, 6000 for the JPEG stream, bambu-lan.md §7).
+    package var cameraPort: Int?
     /// The model: the `model` override if given, else detected from the serial prefix.
     package var model: PrinterModel
     /// Whether ``model`` came from the `model` key rather than the serial prefix.
@@ -48,7 +51,8 @@ package struct PrinterConfiguration: Sendable, Equatable {
         modelOverridden: Bool = false,
         externalChamber: Bool = false,
         tls: TLSMode = .pinned,
-        enabled: Bool = true
+        enabled: Bool = true,
+        cameraPort: Int? = nil
     ) {
         self.name = name
         self.host = host
@@ -61,6 +65,7 @@ package struct PrinterConfiguration: Sendable, Equatable {
         self.externalChamber = externalChamber
         self.tls = tls
         self.enabled = enabled
+        self.cameraPort = cameraPort
     }
 }
 

@@ -10,4 +10,8 @@
 static inline int clibav_error_eof(void) { return AVERROR_EOF; }
 static inline int clibav_error(int posix_errno) { return AVERROR(posix_errno); }
 static inline int clibav_error_again(void) { return AVERROR(EAGAIN); }
+static inline int clibav_error_http_unauthorized(void) { return AVERROR_HTTP_UNAUTHORIZED; }
+static inline int clibav_error_http_forbidden(void) { return AVERROR_HTTP_FORBIDDEN; }
+static inline int clibav_error_http_not_found(void) { return AVERROR_HTTP_NOT_FOUND; }
+static inline int clibav_error_exit(void) { return AVERROR_EXIT; }
 #endif

@@ -8,10 +8,17 @@ internal import CTurboJPEG
 ///
 /// Exists because `avformat_network_init` must run once before any RTSP(S) input is opened.
 package enum MediaLibraries {
-    /// Calls `avformat_network_init`; the executable calls this once in `main`.
+    /// Calls `avformat_network_init` and silences FFmpeg's own log (it would print decoder noise on
+    /// every lost packet to the daemon's stderr); safe to call more than once.
     package static func initialize() {
-        _ = avformat_network_init()
+        _ = initialized
     }
+
+    private static let initialized: Bool = {
+        _ = avformat_network_init()
+        av_log_set_level(AV_LOG_QUIET)
+        return true
+    }()
 
     /// libavformat and libavcodec versions, e.g. `avformat 59.27.100, avcodec 59.37.100`.
     package static var version: String {

@@ -109,6 +109,7 @@ expected_files='/etc/bambu-serial/bambu-serial.toml
 /usr/bin/bambu-serial
 /usr/lib/sysusers.d/bambu-serial.conf
 /usr/lib/tmpfiles.d/bambu-serial.conf
+/usr/share/bambu-serial/camera_server.py
 /usr/share/bambu-serial/ftps_server.py
 /usr/share/doc/bambu-serial/README.md.gz
 /usr/share/doc/bambu-serial/copyright
@@ -181,6 +182,7 @@ installed='/etc/bambu-serial/bambu-serial.toml
 /usr/lib/sysusers.d/bambu-serial.conf
 /usr/lib/tmpfiles.d/bambu-serial.conf
 /usr/local/bin/bambu-serial
+/usr/local/share/bambu-serial/camera_server.py
 /usr/local/share/bambu-serial/ftps_server.py
 /usr/local/share/man/man5/bambu-serial.toml.5
 /usr/local/share/man/man7/bambu-serial-gcode.7

@@ -31,6 +31,9 @@ struct SimCommand: AsyncParsableCommand {
               start <printer> <file> [layers] [seconds]   a job started on the printer's screen
               pause|resume|stop|finish <printer>    act on the printer's screen   fail <printer> [error]
               broker stop|start|restart             stop or start the broker      quit
+              camera stop|start|restart             stop or start every camera
+            Each printer has a camera: RTSPS (1280x720, 15 fps H.264) on X1/P2/H2/X2 models, the
+            TLS JPEG stream (1280x720, --camera-fps) on P1/A1 models; see "camera=" in the printer line.
             """)
 
     @Option(name: .long, help: "Comma-separated models (see `bambu-serial models`).")
@@ -45,11 +48,15 @@ struct SimCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Simulated seconds per real second (makes heaters and jobs faster).")
     var speed: Double = 1
 
+    @Option(name: .long, help: "Frames per second of the P1/A1-style JPEG cameras (real printers: 1 to 2).")
+    var cameraFps: Int = 2
+
     func validate() throws {
         for name in models.split(separator: ",") where PrinterModel(configName: String(name)) == nil {
             throw ValidationError("unknown model '\(name)'; see `bambu-serial models`")
         }
         guard interval > 0, speed > 0 else { throw ValidationError("--interval and --speed must be positive") }
+        guard (1...30).contains(cameraFps) else { throw ValidationError("--camera-fps must be 1 to 30") }
     }
 
     func run() async throws {
@@ -60,7 +67,7 @@ struct SimCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let runner = try SimulatorRunner(
             directory: directory, models: models.split(separator: ",").compactMap { PrinterModel(configName: String($0)) },
-            interval: interval, speed: speed, logger: logger)
+            interval: interval, speed: speed, jpegCameraFramesPerSecond: cameraFps, logger: logger)
         do {
             try await runner.run()
         } catch let error as SimulatorError {

@@ -16,6 +16,8 @@ struct SimulatedPrinterIdentity: Sendable {
     var accessCode: String
     var port: Int
     var ftpsPort: Int
+    /// The camera's port: RTSPS or the TLS JPEG stream, by model.
+    var cameraPort: Int
 }
 
 /// Writes the simulator's working directory.
@@ -78,6 +80,24 @@ struct SimulatorFiles {
         return path
     }
 
+    /// Writes the camera server's configuration (one camera per printer, its protocol by model).
+    func writeCameraConfiguration(for printers: [SimulatedPrinterIdentity], jpegFramesPerSecond: Int) throws -> String {
+        var cameras: [String] = []
+        for printer in printers {
+            let kind = printer.model.capabilities.camera == .rtsps ? "rtsps" : "jpeg"
+            let fps = kind == "rtsps" ? 15 : jpegFramesPerSecond
+            cameras.append(
+                #"{"kind":"\#(kind)","port":\#(printer.cameraPort),"password":"\#(printer.accessCode)","#
+                    + #""width":1280,"height":720,"fps":\#(fps),"#
+                    + #""cert":"\#(directory)/tls/\#(printer.serial).pem","key":"\#(directory)/tls/\#(printer.serial).key"}"#
+            )
+        }
+        let path = directory + "/tls/cameras.json"
+        try (#"{"cameras":["# + cameras.joined(separator: ",") + "]}\n").write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o600)
+        return path
+    }
+
     /// Writes one password file per listener and the broker configuration.
     func writeBrokerConfiguration(
         for printers: [SimulatedPrinterIdentity], internalPort: Int, internalPassword: String
@@ -129,6 +149,7 @@ struct SimulatorFiles {
                 access_code = "\(printer.accessCode)"
                 mqtt_port = \(printer.port)
                 ftps_port = \(printer.ftpsPort)
+                camera_port = \(printer.cameraPort)
                 tls = "ca"
                 ca_file = "\(caPath)"
 

@@ -28,16 +28,22 @@ final class SimulatorRunner: Sendable {
     private let logger: Logger
     private let broker = Mutex<Process?>(nil)
     private let storageServer = Mutex<Process?>(nil)
+    private let cameraServer = Mutex<Process?>(nil)
+    private let jpegCameraFramesPerSecond: Int
     private let printers: Mutex<[String: SimulatedPrinter]>
     private let output = Mutex(())
 
-    init(directory: String, models: [PrinterModel], interval: Double, speed: Double, logger: Logger) throws {
+    init(
+        directory: String, models: [PrinterModel], interval: Double, speed: Double, jpegCameraFramesPerSecond: Int = 2,
+        logger: Logger
+    ) throws {
         files = SimulatorFiles(directory: directory)
+        self.jpegCameraFramesPerSecond = jpegCameraFramesPerSecond
         self.interval = interval
         self.speed = speed
         self.logger = logger
-        let ports = try FreePorts.take(2 * models.count + 1)
-        internalPort = ports[2 * models.count]
+        let ports = try FreePorts.take(3 * models.count + 1)
+        internalPort = ports[3 * models.count]
         internalPassword = String(UInt64.random(in: 0...UInt64.max), radix: 36)
         var identities: [SimulatedPrinterIdentity] = []
         var seen: [String: Int] = [:]
@@ -52,7 +58,7 @@ final class SimulatorRunner: Sendable {
             identities.append(
                 SimulatedPrinterIdentity(
                     name: name, model: model, serial: serial, accessCode: code, port: ports[index],
-                    ftpsPort: ports[models.count + index]))
+                    ftpsPort: ports[models.count + index], cameraPort: ports[2 * models.count + index]))
         }
         self.identities = identities
         printers = Mutex(
@@ -70,6 +76,8 @@ final class SimulatorRunner: Sendable {
         try await waitForBroker()
         await startStorage()
         defer { stopStorage() }
+        await startCameras()
+        defer { stopCameras() }
 
         var schedule = RetrySchedule()
         schedule.initial = .milliseconds(200)
@@ -183,6 +191,20 @@ final class SimulatorRunner: Sendable {
             }
             return
         }
+        if verb == "camera" {
+            switch words.dropFirst().first {
+            case "stop":
+                stopCameras()
+                say("ok camera stopped")
+            case "start":
+                Task { await startCameras(); say("ok camera started") }
+            case "restart":
+                stopCameras()
+                Task { await startCameras(); say("ok camera started") }
+            default: say("error usage: camera stop|start|restart")
+            }
+            return
+        }
         guard words.count >= 2, let identity = identities.first(where: { $0.name == words[1] }) else {
             say("error unknown command or printer: \(line)")
             return
@@ -275,6 +297,55 @@ final class SimulatorRunner: Sendable {
         } catch {
             say("warning FTPS disabled: \(error)")
         }
+    }
+
+    // MARK: - Cameras
+
+    /// Starts the camera server (gst-rtsp-server for RTSPS models, a TLS JPEG stream for P1/A1 models);
+    /// without it the printers simply have no camera.
+    private func startCameras() async {
+        let python = ProcessInfo.processInfo.environment["BAMBU_SIM_CAMERA_PYTHON"] ?? "/usr/bin/python3"
+        guard
+            let script = Self.locate(
+                environment: "BAMBU_SIM_CAMERA_SCRIPT",
+                candidates: ["Sources/BambuSimulator/camera_server.py", "share/bambu-serial/camera_server.py"])
+        else {
+            say("warning cameras disabled: camera_server.py was not found")
+            return
+        }
+        do {
+            let config = try files.writeCameraConfiguration(
+                for: identities, jpegFramesPerSecond: jpegCameraFramesPerSecond)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = [script, "--config", config, "--exit-with-parent"]
+            let log = FileHandle(forWritingAtPath: files.brokerLogPath)
+            log?.seekToEndOfFile()
+            process.standardOutput = log
+            process.standardError = log
+            try process.run()
+            cameraServer.withLock { $0 = process }
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(15)
+            while clock.now < deadline {
+                if identities.allSatisfy({ FreePorts.accepts($0.cameraPort) }) { return }
+                if !process.isRunning { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            say(
+                "warning cameras disabled: the camera server did not start (it needs python3-gi, "
+                    + "gir1.2-gst-rtsp-server-1.0, gstreamer1.0-plugins-ugly); see \(files.brokerLogPath)")
+        } catch {
+            say("warning cameras disabled: \(error)")
+        }
+    }
+
+    private func stopCameras() {
+        guard let process = cameraServer.withLock({ state -> Process? in
+            defer { state = nil }
+            return state
+        }) else { return }
+        Self.stop(process)
     }
 
     private func stopStorage() {
@@ -371,7 +442,8 @@ final class SimulatorRunner: Sendable {
         for identity in identities {
             say(
                 "printer \(identity.name) model=\(identity.model.configName) serial=\(identity.serial) "
-                    + "mqtt=127.0.0.1:\(identity.port) ftps=127.0.0.1:\(identity.ftpsPort)")
+                    + "mqtt=127.0.0.1:\(identity.port) ftps=127.0.0.1:\(identity.ftpsPort) "
+                    + "camera=\(identity.model.capabilities.camera.rawValue):127.0.0.1:\(identity.cameraPort)")
         }
         say("ready config=\(files.configPath) dir=\(files.directory) printers=\(identities.map(\.name).joined(separator: ","))")
     }

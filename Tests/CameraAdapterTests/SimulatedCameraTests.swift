@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Both camera sources against the simulator's cameras: frames, stop, wrong code, certificate, reconnect.
+
+import BridgeRuntime
+import BridgeTestSupport
+import CameraAdapter
+import Foundation
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A running `bambu-serial sim` with one RTSPS (X1C) and one JPEG-stream (P1S) camera.
+final class CameraSimulator: Sendable {
+    let process: ChildProcess
+    let directory: String
+    /// Per printer name: serial, access code, camera port.
+    let printers: [String: (serial: String, code: String, port: Int)]
+
+    init() async throws {
+        var template = Array("/tmp/bambu-camera-test-XXXXXX".utf8CString)
+        directory = String(cString: mkdtemp(&template))
+        process = try ChildProcess(["sim", "--models", "x1c,p1s", "--dir", directory, "--camera-fps", "10"])
+        guard await process.waitForLine(timeout: .seconds(40), { $0.hasPrefix("ready ") }) != nil else {
+            throw CameraTestError("simulator not ready: \(process.output) \(process.errorOutput)")
+        }
+        let config = try String(contentsOfFile: directory + "/bambu-serial.toml", encoding: .utf8)
+        var printers: [String: (serial: String, code: String, port: Int)] = [:]
+        for line in process.output where line.hasPrefix("printer ") {
+            let words = line.split(separator: " ")
+            let name = String(words[1])
+            let fields = Dictionary(
+                words.dropFirst(2).compactMap { word -> (String, String)? in
+                    guard let equals = word.firstIndex(of: "=") else { return nil }
+                    return (String(word[..<equals]), String(word[word.index(after: equals)...]))
+                }, uniquingKeysWith: { first, _ in first })
+            guard let serial = fields["serial"], let camera = fields["camera"], let port = camera.split(separator: ":").last.flatMap({ Int($0) })
+            else { continue }
+            let block = config.components(separatedBy: "name = \"\(name)\"").dropFirst().first ?? ""
+            let code = block.components(separatedBy: "access_code = \"").dropFirst().first?.split(separator: "\"").first
+            printers[name] = (serial, code.map(String.init) ?? "", port)
+        }
+        self.printers = printers
+        OutputMirror.recordCodes(printers.values.map(\.code), name: (directory as NSString).lastPathComponent)
+        guard printers["x1c"] != nil, printers["p1s"] != nil else {
+            throw CameraTestError("no camera ports in the printer lines: \(process.output)")
+        }
+    }
+
+    var caFile: String { directory + "/ca.pem" }
+
+    func settings(_ name: String, code: String? = nil, expectedName: String? = nil) -> CameraSourceSettings {
+        let printer = printers[name]!
+        return CameraSourceSettings(
+            host: "127.0.0.1", port: printer.port, serial: printer.serial, accessCode: code ?? printer.code,
+            security: .ca(file: caFile, expectedName: expectedName ?? printer.serial),
+            kind: name == "x1c" ? .rtsps : .jpegStream, quality: 80, maxFramesPerSecond: 15,
+            readTimeout: .seconds(5), initialBackoff: .milliseconds(200), maximumBackoff: .seconds(1))
+    }
+
+    func stop() async { _ = await process.terminate() }
+}
+
+struct CameraTestError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Collects a source's events from a task so tests can wait on them.
+final class EventLog: Sendable {
+    private let events = Mutex<[CameraSourceEvent]>([])
+    private let ended = Mutex(false)
+    private let endedAt = Mutex<ContinuousClock.Instant?>(nil)
+
+    init(_ stream: AsyncStream<CameraSourceEvent>) {
+        Task { [self] in
+            for await event in stream { events.withLock { $0.append(event) } }
+            endedAt.withLock { $0 = .now }
+            ended.withLock { $0 = true }
+        }
+    }
+
+    var all: [CameraSourceEvent] { events.withLock { $0 } }
+    var isFinished: Bool { ended.withLock { $0 } }
+    var finishedAt: ContinuousClock.Instant? { endedAt.withLock { $0 } }
+    var frames: [CameraFrame] {
+        all.compactMap { if case .frame(let frame) = $0 { frame } else { nil } }
+    }
+    var failures: [(reason: String, permanent: Bool)] {
+        all.compactMap { if case .failed(let reason, let permanent) = $0 { (reason, permanent) } else { nil } }
+    }
+}
+
+/// Established TCP connections of this process whose remote port is `port` (from /proc/net/tcp*).
+func establishedConnections(toPort port: Int) -> Int {
+    var ourSockets: Set<String> = []
+    for fd in 0..<4096 {
+        var target = [CChar](repeating: 0, count: 64)
+        let length = readlink("/proc/self/fd/\(fd)", &target, target.count - 1)
+        guard length > 8 else { continue }
+        let text = String(decoding: target.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if text.hasPrefix("socket:[") { ourSockets.insert(String(text.dropFirst(8).dropLast())) }
+    }
+    var count = 0
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let text = readProcFile(table)
+        for line in text.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ")
+            guard fields.count > 9, fields[3] == "01", let remotePort = fields[2].split(separator: ":").last,
+                Int(remotePort, radix: 16) == port, ourSockets.contains(String(fields[9]))
+            else { continue }
+            count += 1
+        }
+    }
+    return count
+}
+
+@Suite(.serialized) struct SimulatedCameraTests {
+    static let simulator = Task { try await CameraSimulator() }
+
+    private func frames(_ name: String) async throws {
+        let simulator = try await Self.simulator.value
+        let source = CameraSources.make(simulator.settings(name))
+        let log = EventLog(source.start())
+        let enough = await Wait.until(timeout: .seconds(20)) { log.frames.count >= 10 }
+        #expect(enough, "events: \(log.all.prefix(5)) failures: \(log.failures)")
+        for frame in log.frames {
+            #expect(Array(frame.jpeg.prefix(2)) == [0xFF, 0xD8])
+            #expect(Array(frame.jpeg.suffix(2)) == [0xFF, 0xD9])
+            #expect(frame.width == 1280 && frame.height == 720)
+            #expect(JPEGImageInfo.dimensions(of: frame.jpeg)?.width == 1280)
+            #expect(JPEGImageInfo.dimensions(of: frame.jpeg)?.height == 720)
+        }
+        #expect(log.all.first == .connecting)
+        #expect(log.all.contains(.streaming))
+        #expect(log.failures.isEmpty)
+        let port = simulator.printers[name]!.port
+        #expect(establishedConnections(toPort: port) == 1)
+
+        let stopped = ContinuousClock.now
+        source.stop()
+        let finished = await Wait.until(timeout: .seconds(2)) { log.isFinished }
+        #expect(finished, "the stream did not end within 2 s of stop()")
+        if let end = log.finishedAt { #expect(end - stopped < .milliseconds(1500)) }
+        #expect(establishedConnections(toPort: port) == 0)
+        source.stop()  // idempotent
+    }
+
+    @Test func rtspsCameraDeliversJPEGFramesAndStopsPromptly() async throws { try await frames("x1c") }
+
+    @Test func jpegStreamCameraDeliversFramesAndStopsPromptly() async throws { try await frames("p1s") }
+
+    private func wrongCode(_ name: String, expecting text: String) async throws {
+        let simulator = try await Self.simulator.value
+        let source = CameraSources.make(simulator.settings(name, code: "00000000"))
+        let log = EventLog(source.start())
+        let finished = await Wait.until(timeout: .seconds(15)) { log.isFinished }
+        #expect(finished, "events: \(log.all)")
+        let last = log.failures.last
+        #expect(last?.permanent == true)
+        #expect(last?.reason.contains(text) == true, "reason: \(last?.reason ?? "none")")
+        #expect(log.frames.isEmpty)
+        #expect(!log.all.description.contains("00000000"))
+        source.stop()
+    }
+
+    @Test func rtspsWrongAccessCodeIsPermanent() async throws {
+        try await wrongCode("x1c", expecting: "refused the access code (RTSP 401")
+    }
+
+    @Test func jpegStreamWrongAccessCodeIsPermanent() async throws {
+        try await wrongCode("p1s", expecting: "the access code is wrong")
+    }
+
+    @Test(arguments: ["x1c", "p1s"])
+    func certificateNamingAnotherSerialIsRefusedPermanently(_ name: String) async throws {
+        let simulator = try await Self.simulator.value
+        let source = CameraSources.make(simulator.settings(name, expectedName: "00M09Z999999999"))
+        let log = EventLog(source.start())
+        let finished = await Wait.until(timeout: .seconds(10)) { log.isFinished }
+        #expect(finished)
+        #expect(log.failures.last?.permanent == true)
+        #expect(log.failures.last?.reason.contains("not the printer serial '00M09Z999999999'") == true, "\(log.failures)")
+        source.stop()
+    }
+
+    @Test func bothSourcesReconnectAfterTheCameraServerRestarts() async throws {
+        let simulator = try await Self.simulator.value
+        let sources = ["x1c", "p1s"].map { CameraSources.make(simulator.settings($0)) }
+        let logs = sources.map { EventLog($0.start()) }
+        #expect(await Wait.until(timeout: .seconds(20)) { logs.allSatisfy { $0.frames.count >= 3 } })
+        simulator.process.send("camera restart")
+        #expect(await Wait.until(timeout: .seconds(20)) { logs.allSatisfy { !$0.failures.isEmpty } }, "\(logs.map(\.failures))")
+        let counts = logs.map(\.frames.count)
+        let resumed = await Wait.until(timeout: .seconds(30)) {
+            zip(logs, counts).allSatisfy { log, count in log.frames.count >= count + 5 }
+        }
+        #expect(resumed, "failures: \(logs.map(\.failures))")
+        #expect(logs.allSatisfy { $0.failures.allSatisfy { !$0.permanent } })
+        for source in sources { source.stop() }
+        #expect(await Wait.until(timeout: .seconds(3)) { logs.allSatisfy(\.isFinished) })
+    }
+}
+
+/// Reads a procfs file to its end (Foundation stops after the first chunk of a seq_file).
+func readProcFile(_ path: String) -> String {
+    let descriptor = open(path, O_RDONLY)
+    guard descriptor >= 0 else { return "" }
+    defer { close(descriptor) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        guard count > 0 else { break }
+        bytes += chunk[0..<count]
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
