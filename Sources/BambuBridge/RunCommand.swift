@@ -12,6 +12,7 @@ import Logging
 import MQTTAdapter
 import PTYAdapter
 import ServiceLifecycle
+import Synchronization
 import SystemdAdapter
 import UnixSignals
 
@@ -56,10 +57,17 @@ struct RunCommand: AsyncParsableCommand {
         MediaLibraries.initialize()
 
         let notifier = SystemdNotifier()
-        // The camera sources (CameraAdapter) are wired in here: a factory from printer name to source.
-        let cameras = CameraHub(makeSource: nil)
+        // Each printer's camera source follows its current configuration (reloads change it).
+        let current = CurrentConfiguration(configuration)
+        let cameras = CameraHub(makeSource: { name in
+            let configuration = current.value
+            guard let printer = configuration.printers.first(where: { $0.name == name && $0.enabled }) else { return nil }
+            let pins = CertificatePinStore(stateDirectory: configuration.bridge.stateDirectory)
+            return CameraSources.make(printer.cameraSettings(pins: pins))
+        })
         let supervisor = PrinterSupervisor(
             configuration: configuration, factories: .live, notifier: notifier, logger: logger, camera: cameras)
+        current.follow(supervisor)
         let statusServer = startStatusServer(configuration: configuration, supervisor: supervisor, logger: logger)
         defer { statusServer?.stop() }
         let http = HTTPService(hub: cameras, supervisor: supervisor, logger: logger)
@@ -187,4 +195,22 @@ extension SlotFactories {
             let pins = CertificatePinStore(stateDirectory: bridge.stateDirectory)
             return FTPSPrinterStorage(client: FTPSClient(endpoint: printer.ftpsEndpoint(pins: pins), logger: logger))
         })
+}
+
+/// The configuration the supervisor runs with now, for code built before the supervisor (the camera hub).
+///
+/// Exists because the hub and the supervisor need each other: the supervisor takes the hub, and the
+/// hub's camera factory must see the configuration after every reload.
+final class CurrentConfiguration: Sendable {
+    private let state: Mutex<(initial: BridgeConfiguration, supervisor: PrinterSupervisor?)>
+
+    init(_ initial: BridgeConfiguration) { state = Mutex((initial, nil)) }
+
+    /// From now on, the supervisor's configuration.
+    func follow(_ supervisor: PrinterSupervisor) { state.withLock { $0.supervisor = supervisor } }
+
+    var value: BridgeConfiguration {
+        let (initial, supervisor) = state.withLock { ($0.initial, $0.supervisor) }
+        return supervisor?.currentConfiguration ?? initial
+    }
 }

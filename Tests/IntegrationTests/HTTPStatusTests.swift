@@ -42,13 +42,22 @@ import Glibc
         #expect(printers.first?["temperatures"]?["nozzles"]?.arrayValue?.count == 1)
         #expect(printers.first?["temperatures"]?["bed"]?["target"]?.doubleValue != nil)
         #expect(printers.first?["hms"]?.intValue == 0)
-        // No camera source is wired into this build yet: the camera is reported unavailable.
-        #expect(printers.first?["camera"]?["state"]?.stringValue == "unavailable")
+        #expect(printers.map { $0["camera"]?["state"]?.stringValue ?? "" } == ["off", "off"], "no viewer yet")
 
-        let snapshot = try Self.get(port: port, "/x1c/snapshot")
-        #expect(snapshot.status == 503)
-        #expect(String(decoding: snapshot.body, as: UTF8.self) == "no snapshot from x1c's camera: this daemon has no camera support\n")
+        // Snapshots from both camera kinds: RTSPS decoded to JPEG (X1C), the JPEG stream passed through (P1S).
+        for printer in ["x1c", "p1s"] {
+            let snapshot = try Self.get(port: port, "/\(printer)/snapshot")
+            #expect(snapshot.status == 200, "\(printer): \(String(decoding: snapshot.body.prefix(200), as: UTF8.self))")
+            #expect(Self.jpegSize(snapshot.body).map { "\($0.width)x\($0.height)" } == "1280x720", "\(printer)")
+        }
         #expect(try Self.get(port: port, "/nope/stream").status == 404)
+
+        // Streams: at least ten whole JPEG frames from each kind, over multipart/x-mixed-replace.
+        for printer in ["x1c", "p1s"] {
+            let frames = try Self.streamFrames(port: port, "/\(printer)/stream", count: 10)
+            #expect(frames.count >= 10, "\(printer): \(frames.count) frames")
+            #expect(frames.allSatisfy { Self.jpegSize($0) != nil }, "\(printer)")
+        }
 
         // Camera codes through the pty: recording reaches the simulator and comes back in its reports.
         let client = try SerialClient(path: harness.port("x1c"))
@@ -62,7 +71,13 @@ import Glibc
             if !recording { try await Task.sleep(for: .milliseconds(200)) }
         }
         #expect(recording)
-        #expect(try await client.command("M8160") == ["echo:M8160: no snapshot from x1c's camera: this daemon has no camera support", "ok"])
+        let saved = try await client.query("M8160", timeout: .seconds(20))
+        let path = saved.first.flatMap { $0.hasPrefix("// snapshot saved: ") ? String($0.dropFirst(19)) : nil }
+        #expect(saved.last == "ok" && path != nil, "\(saved)")
+        if let path {
+            #expect(path.hasPrefix(harness.directory + "/state/snapshots/x1c-") && path.hasSuffix(".jpg"))
+            #expect(Self.jpegSize(Array(FileManager.default.contents(atPath: path) ?? Data())) != nil)
+        }
 
         // SIGHUP with a new [http] listen address: the endpoint moves, the printers stay connected.
         let newPort = try Self.freePort()
@@ -124,6 +139,67 @@ import Glibc
             let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "")
         else { throw HarnessError("no HTTP response from 127.0.0.1:\(port)") }
         return (status, Array(data[(end + 4)...]))
+    }
+
+    /// Width and height from a JPEG's SOF marker, or nil when the bytes are not a whole JPEG.
+    static func jpegSize(_ bytes: [UInt8]) -> (width: Int, height: Int)? {
+        guard bytes.count > 4, bytes[0] == 0xFF, bytes[1] == 0xD8, bytes[bytes.count - 2] == 0xFF,
+            bytes[bytes.count - 1] == 0xD9
+        else { return nil }
+        var index = 2
+        while index + 9 < bytes.count {
+            guard bytes[index] == 0xFF else { return nil }
+            let marker = bytes[index + 1]
+            let length = Int(bytes[index + 2]) << 8 | Int(bytes[index + 3])
+            if (0xC0...0xC3).contains(marker) {
+                let height = Int(bytes[index + 5]) << 8 | Int(bytes[index + 6])
+                let width = Int(bytes[index + 7]) << 8 | Int(bytes[index + 8])
+                return (width, height)
+            }
+            index += 2 + length
+        }
+        return nil
+    }
+
+    /// Reads an MJPEG stream until `count` parts arrived (or 20 s passed) and returns their bodies.
+    static func streamFrames(port: Int, _ target: String, count: Int) throws -> [[UInt8]] {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var time = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+        guard connected else { throw HarnessError("cannot connect to 127.0.0.1:\(port)") }
+        let request = Array("GET \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var data: [UInt8] = []
+        var frames: [[UInt8]] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let deadline = ContinuousClock.now + .seconds(20)
+        let lengthHeader = Array("Content-Length: ".utf8)
+        while frames.count < count, ContinuousClock.now < deadline {
+            let received = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if received <= 0 { break }
+            data.append(contentsOf: chunk[0..<received])
+            // Cut whole parts: "Content-Length: n\r\n…\r\n\r\n" then n bytes.
+            while let header = data.firstRange(of: lengthHeader),
+                let end = data[header.upperBound...].firstRange(of: Array("\r\n\r\n".utf8))
+            {
+                let digits = data[header.upperBound...].prefix { $0 >= 0x30 && $0 <= 0x39 }
+                guard let length = Int(String(decoding: digits, as: UTF8.self)) else { break }
+                guard data.count >= end.upperBound + length else { break }
+                frames.append(Array(data[end.upperBound..<(end.upperBound + length)]))
+                data.removeSubrange(0..<(end.upperBound + length))
+            }
+        }
+        return frames
     }
 }
 
