@@ -31,7 +31,8 @@ struct BenchOptions {
 
 /// Prints a message to standard error and exits with status 1.
 func fail(_ message: String) -> Never {
-    fputs("bambu-serial-bench: \(message)\n", stderr)
+    let text = Array("bambu-serial-bench: \(message)\n".utf8)
+    _ = text.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     exit(1)
 }
 

@@ -27,7 +27,7 @@ enum EchoFloor {
         unlink(link)
         guard symlink(name, link) == 0 else { fail("symlink \(link) failed") }
         print("ready \(link)")
-        fflush(stdout)
+        fflush(nil)
         // `slave` stays open so the master never sees a hangup between hosts.
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
