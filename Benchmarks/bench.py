@@ -141,6 +141,23 @@ class Simulator:
                         printers[current["name"]] = current
         return printers
 
+    def config_for(self, name, tag):
+        """A configuration with only printer `name`, its ports under <dir>/<tag>-dev."""
+        with open(self.config) as f:
+            text = f.read()
+        header, *blocks = text.split("[[printer]]")
+        device_dir = os.path.join(self.directory, f"{tag}-dev")
+        os.makedirs(device_dir, exist_ok=True)
+        header = re.sub(r'device_dir = "[^"]*"', f'device_dir = "{device_dir}"', header)
+        header = re.sub(r'state_dir = "([^"]*)"', rf'state_dir = "\1-{tag}"', header)
+        os.makedirs(re.search(r'state_dir = "([^"]*)"', header).group(1), exist_ok=True)
+        block = next(b for b in blocks if f'name = "{name}"' in b)
+        path = os.path.join(self.directory, f"{tag}.toml")
+        with open(path, "w") as f:
+            f.write(header + "[[printer]]" + block)
+        os.chmod(path, 0o600)
+        return path, device_dir
+
     def requests_seen(self):
         return set(re.findall(r"^request (\S+) ", self.text(), re.M))
 
@@ -158,16 +175,22 @@ class Simulator:
 class Daemon:
     """`bambu-serial run` on the simulator's configuration, with a NOTIFY_SOCKET listener."""
 
-    def __init__(self, simulator, wait_for_links=True):
+    def __init__(self, simulator, wait_for_links=True, binary=BINARY, only=None, tag="daemon"):
+        """`only`: run just that printer (its own configuration), so two daemons can share a simulator."""
         self.simulator = simulator
-        self.notify_path = os.path.join(simulator.directory, "notify.sock")
+        self.names = {only} if only else set(simulator.printers)
+        config = simulator.config
+        self.device_dir = os.path.join(simulator.directory, "dev")
+        if only:
+            config, self.device_dir = simulator.config_for(only, tag)
+        self.notify_path = os.path.join(simulator.directory, f"{tag}-notify.sock")
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.notify.bind(self.notify_path)
-        self.log_file = open(os.path.join(simulator.directory, "daemon.log"), "w")
+        self.log_file = open(os.path.join(simulator.directory, f"{tag}.log"), "w")
         environment = dict(os.environ, NOTIFY_SOCKET=self.notify_path)
         self.started = time.monotonic()
         self.process = subprocess.Popen(
-            [BINARY, "run", "--config", simulator.config], stdout=self.log_file, stderr=subprocess.STDOUT,
+            [binary, "run", "--config", config], stdout=self.log_file, stderr=subprocess.STDOUT,
             env=environment)
         self.ready_after = self.wait_ready()
         if wait_for_links:
@@ -182,7 +205,7 @@ class Daemon:
 
     def wait_links(self):
         """Until every printer has sent its get_version/pushall requests (its MQTT link is up)."""
-        names = set(self.simulator.printers)
+        names = self.names
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if names <= self.simulator.requests_seen():
@@ -194,7 +217,7 @@ class Daemon:
         raise RuntimeError(f"links not up: {sorted(names - self.simulator.requests_seen())[:5]}")
 
     def port(self, name):
-        return os.path.join(self.simulator.directory, "dev", name)
+        return os.path.join(self.device_dir, name)
 
     def stop(self):
         stop_process(self.process)
@@ -262,24 +285,40 @@ class PeerClients:
 # ---------------------------------------------------------------- benchmarks
 
 def bench_roundtrip(args):
-    """1. M105 → ok through the daemon's pty vs the bare pty echo, interleaved in one client."""
-    simulator = Simulator("x1c", 1)
-    daemon = Daemon(simulator)
-    floor = EchoFloor(simulator.directory)
+    """1. M105 → ok through the daemon's pty vs the bare pty echo, interleaved in one client.
+
+    With --compare BINARY a second daemon (another build) serves a second printer, interleaved too (A/B).
+    """
+    simulator = Simulator("x1c", 2 if args.compare else 1)
+    daemons = []
+    floor = None
     try:
-        command = [BENCH, "roundtrip", "--port", daemon.port("x1c"), "--port", floor.link,
-                   "--count", str(args.count)]
+        if args.compare:
+            daemons.append(Daemon(simulator, only="x1c", tag="daemon"))
+            daemons.append(Daemon(simulator, only="x1c-2", tag="compare", binary=args.compare))
+        else:
+            daemons.append(Daemon(simulator))
+        floor = EchoFloor(simulator.directory)
+        ports = [daemons[0].port("x1c")] + ([daemons[1].port("x1c-2")] if args.compare else []) + [floor.link]
+        command = [BENCH, "roundtrip", "--count", str(args.count)]
+        for port in ports:
+            command += ["--port", port]
         log("  $ " + " ".join(command))
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
         rows = [json.loads(line) for line in output.splitlines()]
-        ours, bare = rows
+        ours, bare = rows[0], rows[-1]
         result = {"bench": "roundtrip", "count": args.count, "daemon": ours, "floor": bare,
                   "p50_ratio": round(ours["p50_us"] / bare["p50_us"], 2)}
+        if args.compare:
+            result["compare"] = dict(rows[1], binary=args.compare)
+            result["compare_p50_ratio"] = round(rows[1]["p50_us"] / bare["p50_us"], 2)
         print(json.dumps(result), flush=True)
         return result
     finally:
-        floor.stop()
-        daemon.stop()
+        if floor:
+            floor.stop()
+        for daemon in daemons:
+            daemon.stop()
         simulator.stop()
 
 
@@ -480,6 +519,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="bench", required=True)
     p = sub.add_parser("roundtrip"); p.add_argument("--count", type=int, default=10_000)
+    p.add_argument("--compare", metavar="BINARY", help="another bambu-serial build, measured in the same run")
     p = sub.add_parser("throughput"); p.add_argument("--count", type=int, default=10_000)
     p = sub.add_parser("ingest"); p.add_argument("--seconds", type=float, default=0.5)
     p = sub.add_parser("scale")
