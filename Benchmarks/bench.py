@@ -44,10 +44,11 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-def rss_mb(pid):
+def rss_mb(pid, field="VmRSS"):
+    """VmRSS (everything resident), RssAnon (private heap and stacks) or RssFile (mapped binaries), MB."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return 0.0
 
@@ -85,6 +86,8 @@ def measure_window(pids, seconds):
         result[pid] = {
             "cpu_percent": round(100 * (cpu_seconds(pid) - start_cpu[pid]) / elapsed, 2),
             "rss_mb": round(rss_mb(pid), 1),
+            "rss_anon_mb": round(rss_mb(pid, "RssAnon"), 1),
+            "rss_file_mb": round(rss_mb(pid, "RssFile"), 1),
             "wakeups_per_s": round((voluntary - start_switches[pid][0]) / elapsed, 1),
             "involuntary_per_s": round((involuntary - start_switches[pid][1]) / elapsed, 1),
             "threads": threads(pid),
@@ -185,6 +188,8 @@ class Daemon:
             config, self.device_dir = simulator.config_for(only, tag)
         self.notify_path = os.path.join(simulator.directory, f"{tag}-notify.sock")
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        if os.path.exists(self.notify_path):
+            os.unlink(self.notify_path)
         self.notify.bind(self.notify_path)
         self.log_file = open(os.path.join(simulator.directory, f"{tag}.log"), "w")
         environment = dict(os.environ, NOTIFY_SOCKET=self.notify_path)
@@ -441,7 +446,9 @@ def bench_scale(args):
         low, high = results[0], results[-1]
         span = high["printers"] - low["printers"]
         summary = {"bench": "scale-per-printer",
-                   "daemon_mb_per_printer": round((high["daemon"]["rss_mb"] - low["daemon"]["rss_mb"]) / span, 3)}
+                   "daemon_mb_per_printer": round((high["daemon"]["rss_mb"] - low["daemon"]["rss_mb"]) / span, 3),
+                   "daemon_anon_mb_per_printer":
+                       round((high["daemon"]["rss_anon_mb"] - low["daemon"]["rss_anon_mb"]) / span, 3)}
         if "bpm" in high:
             summary["bpm_mb_per_printer"] = round((high["bpm"]["rss_mb"] - low["bpm"]["rss_mb"]) / span, 3)
             summary["ratio"] = round(summary["bpm_mb_per_printer"] / max(summary["daemon_mb_per_printer"], 1e-3), 1)
