@@ -289,28 +289,53 @@ class PeerClients:
 
 # ---------------------------------------------------------------- benchmarks
 
+class PortSetup:
+    """One simulated X1C behind the daemon, the echo floor, and with `compare` a second daemon (another
+    build) behind a second printer: the ports a client measures interleaved in one run."""
+
+    def __init__(self, compare):
+        self.simulator = Simulator("x1c", 2 if compare else 1)
+        self.daemons = []
+        self.floor = None
+        try:
+            if compare:
+                self.daemons.append(Daemon(self.simulator, only="x1c", tag="daemon"))
+                self.daemons.append(Daemon(self.simulator, only="x1c-2", tag="compare", binary=compare))
+            else:
+                self.daemons.append(Daemon(self.simulator))
+            self.floor = EchoFloor(self.simulator.directory)
+        except BaseException:
+            self.stop()
+            raise
+        self.ports = [self.daemons[0].port("x1c")]
+        if compare:
+            self.ports.append(self.daemons[1].port("x1c-2"))
+        self.ports.append(self.floor.link)
+
+    def run(self, tool, count):
+        command = [BENCH, tool, "--count", str(count)]
+        for port in self.ports:
+            command += ["--port", port]
+        log("  $ " + " ".join(command))
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        return [json.loads(line) for line in output.splitlines()]
+
+    def stop(self):
+        if self.floor:
+            self.floor.stop()
+        for daemon in self.daemons:
+            daemon.stop()
+        self.simulator.stop()
+
+
 def bench_roundtrip(args):
     """1. M105 → ok through the daemon's pty vs the bare pty echo, interleaved in one client.
 
     With --compare BINARY a second daemon (another build) serves a second printer, interleaved too (A/B).
     """
-    simulator = Simulator("x1c", 2 if args.compare else 1)
-    daemons = []
-    floor = None
+    setup = PortSetup(args.compare)
     try:
-        if args.compare:
-            daemons.append(Daemon(simulator, only="x1c", tag="daemon"))
-            daemons.append(Daemon(simulator, only="x1c-2", tag="compare", binary=args.compare))
-        else:
-            daemons.append(Daemon(simulator))
-        floor = EchoFloor(simulator.directory)
-        ports = [daemons[0].port("x1c")] + ([daemons[1].port("x1c-2")] if args.compare else []) + [floor.link]
-        command = [BENCH, "roundtrip", "--count", str(args.count)]
-        for port in ports:
-            command += ["--port", port]
-        log("  $ " + " ".join(command))
-        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-        rows = [json.loads(line) for line in output.splitlines()]
+        rows = setup.run("roundtrip", args.count)
         ours, bare = rows[0], rows[-1]
         result = {"bench": "roundtrip", "count": args.count, "daemon": ours, "floor": bare,
                   "p50_ratio": round(ours["p50_us"] / bare["p50_us"], 2)}
@@ -320,32 +345,23 @@ def bench_roundtrip(args):
         print(json.dumps(result), flush=True)
         return result
     finally:
-        if floor:
-            floor.stop()
-        for daemon in daemons:
-            daemon.stop()
-        simulator.stop()
+        setup.stop()
 
 
 def bench_throughput(args):
-    """5. OctoPrint-style numbered, checksummed G1 lines, one in flight, vs the echo floor."""
-    simulator = Simulator("x1c", 1)
-    daemon = Daemon(simulator)
-    floor = EchoFloor(simulator.directory)
+    """5. OctoPrint-style numbered, checksummed G1 lines, one in flight, vs the echo floor (and --compare)."""
+    setup = PortSetup(args.compare)
     try:
-        command = [BENCH, "throughput", "--port", daemon.port("x1c"), "--port", floor.link,
-                   "--count", str(args.count)]
-        log("  $ " + " ".join(command))
-        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-        ours, bare = [json.loads(line) for line in output.splitlines()]
+        rows = setup.run("throughput", args.count)
+        ours, bare = rows[0], rows[-1]
         result = {"bench": "throughput", "daemon": ours, "floor": bare,
-                  "ratio": round(ours["lines_per_second"] / bare["lines_per_second"], 2)}
+                  "ratio": round(ours["lines_per_second"] / bare["lines_per_second"], 3)}
+        if args.compare:
+            result["compare"] = dict(rows[1], binary=args.compare)
         print(json.dumps(result), flush=True)
         return result
     finally:
-        floor.stop()
-        daemon.stop()
-        simulator.stop()
+        setup.stop()
 
 
 def bench_ingest(args):
@@ -528,6 +544,7 @@ def main():
     p = sub.add_parser("roundtrip"); p.add_argument("--count", type=int, default=10_000)
     p.add_argument("--compare", metavar="BINARY", help="another bambu-serial build, measured in the same run")
     p = sub.add_parser("throughput"); p.add_argument("--count", type=int, default=10_000)
+    p.add_argument("--compare", metavar="BINARY", help="another bambu-serial build, measured in the same run")
     p = sub.add_parser("ingest"); p.add_argument("--seconds", type=float, default=0.5)
     p = sub.add_parser("scale")
     p.add_argument("--counts", type=lambda s: [int(x) for x in s.split(",")], default=[1, 10, 100])
