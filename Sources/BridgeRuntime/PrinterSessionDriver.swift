@@ -62,13 +62,16 @@ package struct PrinterSessionDriver: Sendable {
             group.addTask {
                 await storage.run(storageCommands) { continuation.yield($0) }
             }
-            group.addTask { [port] in
-                for await event in port.events {
-                    switch event {
-                    case .bytes(let bytes): continuation.yield(.hostBytes(bytes))
-                    case .attached: continuation.yield(.hostAttached)
-                    case .detached: continuation.yield(.hostDetached)
-                    }
+            let forward: @Sendable (HostPortEvent) -> Void = { event in
+                switch event {
+                case .bytes(let bytes): continuation.yield(.hostBytes(bytes))
+                case .attached: continuation.yield(.hostAttached)
+                case .detached: continuation.yield(.hostDetached)
+                }
+            }
+            if !port.deliverEvents(to: forward) {
+                group.addTask { [port] in
+                    for await event in port.events { forward(event) }
                 }
             }
             group.addTask { [links, current] in

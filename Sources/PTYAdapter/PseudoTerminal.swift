@@ -43,6 +43,23 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
         var droppedWrites = 0
         /// Writes handed to NIO and not finished yet; direct writes wait until there are none (ordering).
         var queuedWrites = 0
+        /// Where events go once the driver asked for them directly (`deliverEvents(to:)`).
+        var sink: (@Sendable (HostPortEvent) -> Void)?
+        /// Events sent to `events` before a sink was installed, replayed to it so none is lost or reordered.
+        var early: [HostPortEvent] = []
+
+        /// Sends one event to the sink, or to the stream (remembering it for a sink installed later).
+        mutating func emit(_ event: HostPortEvent, to continuation: AsyncStream<HostPortEvent>.Continuation) {
+            if let sink {
+                sink(event)
+                return
+            }
+            continuation.yield(event)
+            // A port whose events are only read from the stream never needs these: keep a bounded number.
+            if early.count < PortState.earlyLimit { early.append(event) }
+        }
+
+        static let earlyLimit = 4096
     }
 
     /// The port state behind a lock, shared by the port and its channel handler.
@@ -144,14 +161,14 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
                 state.openCount += 1
                 if !state.attached {
                     state.attached = true
-                    continuation.yield(.attached)
+                    state.emit(.attached, to: continuation)
                 }
                 return false
             case .closed:
                 state.openCount = max(0, state.openCount - 1)
                 if state.openCount == 0, state.attached {
                     state.attached = false
-                    continuation.yield(.detached)
+                    state.emit(.detached, to: continuation)
                     return true
                 }
                 return false
@@ -201,6 +218,20 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
         channel.writeAndFlush(ByteBuffer(bytes: remainder), promise: promise)
     }
 
+    /// Events go straight to `sink` from the NIO and presence threads, under the port's lock so they
+    /// stay in order; those already sent to `events` are replayed to it first.
+    package func deliverEvents(to sink: @escaping @Sendable (HostPortEvent) -> Void) -> Bool {
+        let installed = state.withLock { state -> Bool in
+            guard state.sink == nil, state.early.count < PortState.earlyLimit else { return false }
+            for event in state.early { sink(event) }
+            state.early = []
+            state.sink = sink
+            return true
+        }
+        if installed { continuation.finish() }
+        return installed
+    }
+
     /// Whether a host has the port open.
     package var isHostAttached: Bool { state.withLock { $0.attached } }
 
@@ -241,9 +272,9 @@ private final class InboundForwarder: ChannelInboundHandler, Sendable {
             guard !state.closed else { return }
             if !state.attached {
                 state.attached = true
-                continuation.yield(.attached)
+                state.emit(.attached, to: continuation)
             }
-            continuation.yield(.bytes(bytes))
+            state.emit(.bytes(bytes), to: continuation)
         }
     }
 
