@@ -197,9 +197,13 @@ class Daemon:
         self.process = subprocess.Popen(
             [binary, "run", "--config", config], stdout=self.log_file, stderr=subprocess.STDOUT,
             env=environment)
-        self.ready_after = self.wait_ready()
-        if wait_for_links:
-            self.wait_links()
+        try:
+            self.ready_after = self.wait_ready()
+            if wait_for_links:
+                self.wait_links()
+        except BaseException:
+            self.stop()
+            raise
 
     def wait_ready(self):
         self.notify.settimeout(30)
@@ -500,7 +504,11 @@ def bench_idle(args):
 def bench_soak(args):
     """6. N printers at 1 Hz for a while: RSS every 10 s, growth after the warm-up."""
     simulator = Simulator(args.model, args.printers)
-    daemon = Daemon(simulator)
+    try:
+        daemon = Daemon(simulator)
+    except BaseException:
+        simulator.stop()
+        raise
     try:
         start = time.monotonic()
         samples = []
