@@ -8,7 +8,7 @@ VERSION ?= 0.1.0
 BINARY ?= .build/release/bambu-serial
 
 .PHONY: all deps venv build release test test-unit demo clean check-imports
-.PHONY: install uninstall deb docs
+.PHONY: install uninstall deb docs bench bench-venv
 
 all: build
 
@@ -49,6 +49,16 @@ test-unit: deps
 ## The pure core may import nothing but the standard library.
 check-imports:
 	@.ci/check-imports.sh
+
+## Benchmarks (Benchmarks/README.md): release build, the bench venv (bambu-printer-manager), then every
+## benchmark but the soak (Benchmarks/soak.sh). JSON lines go to stdout and .build/bench-results.jsonl.
+bench-venv: deps
+	@Benchmarks/venv.sh
+
+bench: bench-venv
+	$(SWIFT) build -c release
+	BAMBU_SHARED_DIR="$(SHARED)" .build/bench-venv/bin/python Benchmarks/bench.py all >.build/bench-results.jsonl
+	cat .build/bench-results.jsonl
 
 ## Install under $(DESTDIR)$(PREFIX): the binary, man pages and the simulator's FTPS script; the
 ## unit (ExecStart pointed at $(PREFIX)/bin), tmpfiles.d and sysusers.d files under $(DESTDIR)/lib

@@ -12,7 +12,8 @@ let strict: [SwiftSetting] = [
 let package = Package(
     name: "bambu-serial",
     products: [
-        .executable(name: "bambu-serial", targets: ["BambuBridge"])
+        .executable(name: "bambu-serial", targets: ["BambuBridge"]),
+        .executable(name: "bambu-serial-bench", targets: ["BambuSerialBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -111,6 +112,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strict
+        ),
+
+        // Measuring tools for Benchmarks/ (pty echo floor, serial client, report ingest).
+        .executableTarget(
+            name: "BambuSerialBench", dependencies: ["BambuModel"], path: "Benchmarks/BambuSerialBench",
             swiftSettings: strict
         ),
 

@@ -21,6 +21,15 @@ package protocol HostPort: Sendable {
     var events: AsyncStream<HostPortEvent> { get }
     /// Writes one block. Dropped while no host is attached or the host is not reading.
     func write(_ bytes: [UInt8])
+    /// Hands every host event, in order from the port's creation on, to `sink` on the port's own threads
+    /// instead of through `events` (one task hop less per host line: Benchmarks/README.md, benchmark 1).
+    /// Returns false when the port only offers `events`; after true, read nothing from `events`.
+    func deliverEvents(to sink: @escaping @Sendable (HostPortEvent) -> Void) -> Bool
+}
+
+extension HostPort {
+    /// Ports without a direct path (the test fakes) deliver through `events`.
+    package func deliverEvents(to sink: @escaping @Sendable (HostPortEvent) -> Void) -> Bool { false }
 }
 
 /// What the printer link reports.

@@ -66,13 +66,16 @@ package struct PrinterSessionDriver: Sendable {
             group.addTask {
                 await storage.run(storageCommands) { continuation.yield($0) }
             }
-            group.addTask { [port] in
-                for await event in port.events {
-                    switch event {
-                    case .bytes(let bytes): continuation.yield(.hostBytes(bytes))
-                    case .attached: continuation.yield(.hostAttached)
-                    case .detached: continuation.yield(.hostDetached)
-                    }
+            let forward: @Sendable (HostPortEvent) -> Void = { event in
+                switch event {
+                case .bytes(let bytes): continuation.yield(.hostBytes(bytes))
+                case .attached: continuation.yield(.hostAttached)
+                case .detached: continuation.yield(.hostDetached)
+                }
+            }
+            if !port.deliverEvents(to: forward) {
+                group.addTask { [port] in
+                    for await event in port.events { forward(event) }
                 }
             }
             group.addTask { [links, current] in
@@ -103,10 +106,13 @@ package struct PrinterSessionDriver: Sendable {
             observer.statusChanged(reportedStatus)
             for await event in events {
                 let now = clock.now - start
+                // Publishes go out after the event's replies: a publish encrypts and sends at once, and the
+                // host can send its next line meanwhile (Benchmarks/README.md, benchmark 5).
+                var publishes: [OutgoingRequest] = []
                 for effect in session.handle(event, at: now) {
                     switch effect {
                     case .write(let replies): port.write(replies.wireBytes)
-                    case .publish(let request): current.connection?.link.publish(request)
+                    case .publish(let request): publishes.append(request)
                     case .log(let record): limiter.log(record, at: now, to: logger)
                     case .storage(let command): storageContinuation.yield(command)
                     case .camera(.saveSnapshot(let operation)):
@@ -118,6 +124,9 @@ package struct PrinterSessionDriver: Sendable {
                             continuation.yield(.snapshotFinished(operation: operation, outcome: outcome))
                         }
                     }
+                }
+                if !publishes.isEmpty, let link = current.connection?.link {
+                    for request in publishes { link.publish(request) }
                 }
                 // Status first: the supervisor's STATUS= line reads it when the link state changes.
                 let status = session.status

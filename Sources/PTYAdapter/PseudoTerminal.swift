@@ -28,6 +28,8 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
     package let events: AsyncStream<HostPortEvent>
 
     private let slaveDescriptor: Int32
+    /// The master, owned by `channel`; `write` also writes to it directly (see there).
+    private let masterDescriptor: Int32
     private let channel: any Channel
     private let presence: HostPresenceWatcher
     private let continuation: AsyncStream<HostPortEvent>.Continuation
@@ -39,6 +41,25 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
         var openCount = 0
         var closed = false
         var droppedWrites = 0
+        /// Writes handed to NIO and not finished yet; direct writes wait until there are none (ordering).
+        var queuedWrites = 0
+        /// Where events go once the driver asked for them directly (`deliverEvents(to:)`).
+        var sink: (@Sendable (HostPortEvent) -> Void)?
+        /// Events sent to `events` before a sink was installed, replayed to it so none is lost or reordered.
+        var early: [HostPortEvent] = []
+
+        /// Sends one event to the sink, or to the stream (remembering it for a sink installed later).
+        mutating func emit(_ event: HostPortEvent, to continuation: AsyncStream<HostPortEvent>.Continuation) {
+            if let sink {
+                sink(event)
+                return
+            }
+            continuation.yield(event)
+            // A port whose events are only read from the stream never needs these: keep a bounded number.
+            if early.count < PortState.earlyLimit { early.append(event) }
+        }
+
+        static let earlyLimit = 4096
     }
 
     /// The port state behind a lock, shared by the port and its channel handler.
@@ -67,6 +88,7 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
         cfsetospeed(&attributes, speed_t(B115200))
         guard tcsetattr(slave, TCSANOW, &attributes) == 0 else { throw PTYError(operation: "tcsetattr", errno: errno) }
         _ = fcntl(master, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK)  // `write` must never block
         _ = fcntl(slave, F_SETFD, FD_CLOEXEC)
 
         // ttyname_r, not ttyname: slots start concurrently and ttyname shares one static buffer.
@@ -99,6 +121,7 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
         let state = PortStateBox()
         self.state = state
         self.slaveDescriptor = slave
+        self.masterDescriptor = master
 
         do {
             presence = try HostPresenceWatcher(path: slavePath)
@@ -138,14 +161,14 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
                 state.openCount += 1
                 if !state.attached {
                     state.attached = true
-                    continuation.yield(.attached)
+                    state.emit(.attached, to: continuation)
                 }
                 return false
             case .closed:
                 state.openCount = max(0, state.openCount - 1)
                 if state.openCount == 0, state.attached {
                     state.attached = false
-                    continuation.yield(.detached)
+                    state.emit(.detached, to: continuation)
                     return true
                 }
                 return false
@@ -156,17 +179,57 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
     }
 
     /// Writes to the host; dropped while no host is attached or while the host is not reading.
+    ///
+    /// The reply goes straight to the (non-blocking) master with `write(2)` on the caller's thread:
+    /// handing it to the event loop costs a thread wake-up per reply, most of the round trip's time
+    /// (Benchmarks/README.md, benchmark 1). Only what the pty does not take at once goes through NIO,
+    /// and while NIO holds such bytes, later writes queue behind them so the order is kept.
     package func write(_ bytes: [UInt8]) {
-        let accepted = state.withLock { state -> Bool in
-            guard state.attached, !state.closed else { return false }
+        enum Route { case done, queued(ArraySlice<UInt8>) }
+        let route = state.withLock { state -> Route in
+            guard state.attached, !state.closed, channel.isActive else { return .done }
             guard channel.isWritable else {
                 state.droppedWrites += 1
-                return false
+                return .done
             }
+            if state.queuedWrites > 0 {
+                state.queuedWrites += 1
+                return .queued(bytes[...])
+            }
+            // Written under the lock: `close()` cannot close the descriptor meanwhile.
+            var written = 0
+            while written < bytes.count {
+                let count = bytes[written...].withUnsafeBytes { Glibc.write(masterDescriptor, $0.baseAddress, $0.count) }
+                if count > 0 {
+                    written += count
+                } else if count < 0 && errno == EINTR {
+                    continue
+                } else {
+                    break  // EAGAIN: the pty is full; NIO writes the rest when it drains
+                }
+            }
+            guard written < bytes.count else { return .done }
+            state.queuedWrites += 1
+            return .queued(bytes[written...])
+        }
+        guard case .queued(let remainder) = route else { return }
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.whenComplete { [state] _ in state.withLock { $0.queuedWrites -= 1 } }
+        channel.writeAndFlush(ByteBuffer(bytes: remainder), promise: promise)
+    }
+
+    /// Events go straight to `sink` from the NIO and presence threads, under the port's lock so they
+    /// stay in order; those already sent to `events` are replayed to it first.
+    package func deliverEvents(to sink: @escaping @Sendable (HostPortEvent) -> Void) -> Bool {
+        let installed = state.withLock { state -> Bool in
+            guard state.sink == nil, state.early.count < PortState.earlyLimit else { return false }
+            for event in state.early { sink(event) }
+            state.early = []
+            state.sink = sink
             return true
         }
-        guard accepted else { return }
-        channel.writeAndFlush(ByteBuffer(bytes: bytes), promise: nil)
+        if installed { continuation.finish() }
+        return installed
     }
 
     /// Whether a host has the port open.
@@ -209,9 +272,9 @@ private final class InboundForwarder: ChannelInboundHandler, Sendable {
             guard !state.closed else { return }
             if !state.attached {
                 state.attached = true
-                continuation.yield(.attached)
+                state.emit(.attached, to: continuation)
             }
-            continuation.yield(.bytes(bytes))
+            state.emit(.bytes(bytes), to: continuation)
         }
     }
 

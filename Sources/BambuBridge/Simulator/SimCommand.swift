@@ -39,6 +39,11 @@ struct SimCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Comma-separated models (see `bambu-serial models`).")
     var models: String = "x1c,p1s,h2d"
 
+    @Option(
+        name: .long,
+        help: "Simulated printers per listed model (names x1c, x1c-2, …): `--models x1c --count 100` runs 100 X1C.")
+    var count: Int = 1
+
     @Option(name: .long, help: "Working directory (default: a new directory under /tmp).")
     var dir: String?
 
@@ -55,6 +60,7 @@ struct SimCommand: AsyncParsableCommand {
         for name in models.split(separator: ",") where PrinterModel(configName: String(name)) == nil {
             throw ValidationError("unknown model '\(name)'; see `bambu-serial models`")
         }
+        guard count >= 1, count <= 500 else { throw ValidationError("--count must be between 1 and 500") }
         guard interval > 0, speed > 0 else { throw ValidationError("--interval and --speed must be positive") }
         guard (1...30).contains(cameraFps) else { throw ValidationError("--camera-fps must be 1 to 30") }
     }
@@ -65,8 +71,9 @@ struct SimCommand: AsyncParsableCommand {
         logger.logLevel = .notice
         let directory = try dir ?? Self.temporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let listed = models.split(separator: ",").compactMap { PrinterModel(configName: String($0)) }
         let runner = try SimulatorRunner(
-            directory: directory, models: models.split(separator: ",").compactMap { PrinterModel(configName: String($0)) },
+            directory: directory, models: listed.flatMap { Array(repeating: $0, count: count) },
             interval: interval, speed: speed, jpegCameraFramesPerSecond: cameraFps, logger: logger)
         do {
             try await runner.run()

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Benchmark 2: parse + merge of each report fixture, in thread CPU time.
+
+import BambuModel
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Times `JSONValue(parsing:)` + `PrinterState.apply` over the shared report fixtures.
+///
+/// Exists to give the daemon's per-report cost next to bambu-printer-manager's (Benchmarks/ingest.py
+/// feeds it the same wire messages, written by `--dump`). Thread CPU time is used so other processes
+/// on the machine do not inflate the figure.
+enum ReportIngest {
+    /// One fixture's messages as a printer sends them: compact JSON, one MQTT payload each.
+    struct Stream {
+        var name: String
+        var stored: [UInt8]
+        var messages: [[UInt8]]
+        var bytes: Int { messages.reduce(0) { $0 + $1.count } }
+    }
+
+    static func run(fixtures directory: String, seconds: Double, dump: String?) {
+        let names = listJSON(directory)
+        guard !names.isEmpty else { fail("no *.json under \(directory)") }
+        for name in names {
+            let stream = load(directory + "/" + name, name: name)
+            if let dump { write(stream, to: dump) }
+            report(stream, seconds: seconds)
+        }
+        // The goal's figure: the stored (indented, 24 KB) X1C file parsed whole, its reports merged.
+        let x1c = "x1c_multi_ams_pushall.json"
+        if names.contains(x1c) { reportStored(load(directory + "/" + x1c, name: x1c), seconds: seconds) }
+    }
+
+    private static func report(_ stream: Stream, seconds: Double) {
+        // Steady state: the printer's state already holds these reports (every report after the first).
+        var state = PrinterState()
+        for message in stream.messages { apply(message, to: &state) }
+        let steady = measure(seconds: seconds) {
+            for message in stream.messages { apply(message, to: &state) }
+        }
+        // First contact: the reports merged into an empty state (after a connect).
+        let first = measure(seconds: seconds / 2) {
+            var fresh = PrinterState()
+            for message in stream.messages { apply(message, to: &fresh) }
+            blackHole(fresh)
+        }
+        let perReport = steady / Double(stream.messages.count)
+        let megabytesPerSecond = Double(stream.bytes) / steady  // bytes per µs = MB/s
+        print(
+            #"{"bench":"ingest","fixture":"\#(stream.name)","messages":\#(stream.messages.count),"#
+                + #""wire_bytes":\#(stream.bytes),"steady_us_per_stream":\#(formatted(steady, digits: 2)),"#
+                + #""steady_us_per_report":\#(formatted(perReport, digits: 2)),"mb_per_s":\#(formatted(megabytesPerSecond)),"#
+                + #""first_us_per_stream":\#(formatted(first, digits: 2))}"#)
+    }
+
+    private static func reportStored(_ stream: Stream, seconds: Double) {
+        var state = PrinterState()
+        let stored = stream.stored
+        func ingestStored() {
+            guard let document = try? JSONValue(parsing: stored) else { fail("\(stream.name) is not JSON") }
+            for message in unwrap(document) { _ = state.apply(message) }
+        }
+        ingestStored()
+        let steady = measure(seconds: seconds) { ingestStored() }
+        // The parse alone, to split the cost between the parser and the merge.
+        let parseOnly = measure(seconds: seconds) { _ = try? JSONValue(parsing: stored) }
+        print(
+            #"{"bench":"ingest-stored","fixture":"\#(stream.name)","stored_bytes":\#(stored.count),"#
+                + #""steady_us":\#(formatted(steady, digits: 2)),"parse_only_us":\#(formatted(parseOnly, digits: 2)),"#
+                + #""mb_per_s":\#(formatted(Double(stored.count) / steady))}"#)
+    }
+
+    @inline(__always)
+    private static func apply(_ message: [UInt8], to state: inout PrinterState) {
+        guard let value = try? JSONValue(parsing: message) else { fail("a wire message is not JSON") }
+        _ = state.apply(value)
+    }
+
+    /// Runs `body` repeatedly for about `seconds` of thread CPU time; µs of CPU per call (best of 5 rounds).
+    private static func measure(seconds: Double, _ body: () -> Void) -> Double {
+        body()
+        // Calibrate: how many calls fill a tenth of the budget.
+        var calls = 1
+        while true {
+            let start = threadCPUNanoseconds()
+            for _ in 0..<calls { body() }
+            let spent = Double(threadCPUNanoseconds() - start) / 1e9
+            if spent >= seconds / 10 || calls >= 1 << 24 { break }
+            calls *= 2
+        }
+        var best = Double.infinity
+        for _ in 0..<5 {
+            let start = threadCPUNanoseconds()
+            for _ in 0..<calls { body() }
+            best = min(best, Double(threadCPUNanoseconds() - start) / 1000 / Double(calls))
+        }
+        return best
+    }
+
+    @inline(never)
+    private static func blackHole(_ state: PrinterState) { _ = state.print.count }
+
+    // MARK: Fixtures
+
+    private static func listJSON(_ directory: String) -> [String] {
+        guard let handle = opendir(directory) else { fail("cannot open \(directory)") }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name.hasSuffix(".json") { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    private static func load(_ path: String, name: String) -> Stream {
+        guard let file = fopen(path, "rb") else { fail("cannot read \(path)") }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            if count == 0 { break }
+            bytes += chunk[0..<count]
+        }
+        guard let document = try? JSONValue(parsing: bytes) else { fail("\(path) is not JSON") }
+        return Stream(name: name, stored: bytes, messages: unwrap(document).map(\.serializedBytes))
+    }
+
+    /// The MQTT messages a fixture holds, full reports first (as Tests/BambuModelTests/FixtureMessages.swift).
+    static func unwrap(_ document: JSONValue) -> [JSONValue] {
+        if let messages = document.arrayValue { return messages }
+        guard let wrapper = document.objectValue else { return [] }
+        if let message = wrapper["message"] { return [message] }
+        var full: [JSONValue] = []
+        var partial: [JSONValue] = []
+        var version: [JSONValue] = []
+        for (key, value) in wrapper {
+            switch key {
+            case "source", "_meta": continue
+            case "get_version": version.append(wrapped(value, in: "info"))
+            case "pushall", "push_all": full.append(wrapped(value, in: "print"))
+            case "deltas": partial += (value.arrayValue ?? []).map { wrapped($0, in: "print") }
+            default: partial.append(wrapped(value, in: "print"))
+            }
+        }
+        return full + partial + version
+    }
+
+    private static func wrapped(_ value: JSONValue, in module: String) -> JSONValue {
+        value[module] != nil ? value : .object(JSONObject([module: value]))
+    }
+
+    /// Appends the stream to `path` as `<fixture>\t<message>` lines, for the Python side by side.
+    private static func write(_ stream: Stream, to path: String) {
+        guard let file = fopen(path, "ab") else { fail("cannot write \(path)") }
+        defer { fclose(file) }
+        for message in stream.messages {
+            let line = Array(stream.name.utf8) + [0x09] + message + [0x0A]
+            _ = line.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+        }
+    }
+}
