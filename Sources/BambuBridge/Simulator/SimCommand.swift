@@ -31,6 +31,9 @@ struct SimCommand: AsyncParsableCommand {
               start <printer> <file> [layers] [seconds]   a job started on the printer's screen
               pause|resume|stop|finish <printer>    act on the printer's screen   fail <printer> [error]
               broker stop|start|restart             stop or start the broker      quit
+              recert <printer>                      new key and certificate (the broker restarts)
+              inject <printer> <text>               publish <text> as is on the printer's report topic
+              flood <printer> <count> <per-second>  publish <count> small reports at that rate
             """)
 
     @Option(name: .long, help: "Comma-separated models (see `bambu-serial models`).")
@@ -44,6 +47,9 @@ struct SimCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Simulated seconds per real second (makes heaters and jobs faster).")
     var speed: Double = 1
+
+    @Option(name: .long, help: "IPv4 address the printers' brokers listen on (tests in a network namespace).")
+    var listen: String = "127.0.0.1"
 
     func validate() throws {
         for name in models.split(separator: ",") where PrinterModel(configName: String(name)) == nil {
@@ -60,7 +66,7 @@ struct SimCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let runner = try SimulatorRunner(
             directory: directory, models: models.split(separator: ",").compactMap { PrinterModel(configName: String($0)) },
-            interval: interval, speed: speed, logger: logger)
+            interval: interval, speed: speed, listenAddress: listen, logger: logger)
         do {
             try await runner.run()
         } catch let error as SimulatorError {

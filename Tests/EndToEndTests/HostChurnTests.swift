@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Hosts opening and closing the pty a thousand times, half of them leaving replies unread.
+
+import BridgeTestSupport
+import Foundation
+import Testing
+
+@Suite(.serialized, .timeLimit(.minutes(5))) struct HostChurnTests {
+    /// Cycles to run: `BAMBU_CHURN_CYCLES`, else 1,000.
+    private var cycles: Int { Int(ProcessInfo.processInfo.environment["BAMBU_CHURN_CYCLES"] ?? "") ?? 1000 }
+
+    @Test func hostsComingAndGoingNeverLoseThePortOrSeeStaleOutput() async throws {
+        let slot = try await Slot.start()
+        slot.link.connect()
+        #expect(await slot.link.waitForPublished(count: 2).count == 2)
+        slot.link.deliver(
+            #"{"print":{"command":"push_status","msg":0,"nozzle_temper":24.5,"nozzle_target_temper":0,"bed_temper":23.0,"bed_target_temper":0,"chamber_temper":26}}"#
+        )
+        let clock = ContinuousClock()
+        let start = clock.now
+        var polluted: [String] = []
+        for cycle in 0..<cycles {
+            let client = try SerialClient(path: slot.path)
+            if cycle % 2 == 0 {
+                // Leaves without reading: the replies must not reach the next host.
+                try client.write("M105\nM115\nM118 E1 left by \(cycle)\n")
+            } else {
+                try client.write("M118 E1 churn \(cycle)\n")
+                let lines = await client.readLines(timeout: .seconds(5)) { $0.last == "ok" }
+                if lines != ["echo:churn \(cycle)", "ok"] { polluted.append("cycle \(cycle): \(lines)") }
+            }
+            client.close()
+        }
+        let elapsed = clock.now - start
+        print("host churn: \(cycles) open/close cycles (\(cycles / 2) with unread output) in \(elapsed)")
+        #expect(polluted.isEmpty, "\(polluted.count) hosts saw output that was not theirs: \(polluted.prefix(5))")
+
+        // The port is still there and answers.
+        let client = try SerialClient(path: slot.path)
+        try client.write("M105\n")
+        #expect(await client.readLines(1) == ["ok T:24.5 /0.0 B:23.0 /0.0 C:26.0 /0.0 @:0 B@:0"])
+        client.close()
+        await slot.stop()
+    }
+}
