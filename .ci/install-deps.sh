@@ -9,6 +9,8 @@ packages=(
   libturbojpeg0-dev libsystemd-dev libssl-dev pkg-config
   # peers the simulator and the tests start
   mosquitto mosquitto-clients openssl
+  # network namespaces and veth pairs for the unreachable-printer test
+  iproute2
   # Python hosts for end-to-end tests (pyserial, OctoPrint) live in a venv
   python3 python3-venv python3-dev gcc
   # make deb and the service tests: dpkg-shlibdeps, strip, systemd-analyze, groff
