@@ -315,3 +315,132 @@ import Glibc
         await harness.stop()
     }
 }
+
+/// A network namespace joined to ours by a veth pair in 10.213.0.0/16, for cutting a printer's cable.
+///
+/// Exists so a test can make a printer unreachable the way a pulled cable or a dead Wi-Fi does (no
+/// RST, packets just vanish) without touching any interface but its own. Needs root and iproute2.
+final class NetworkNamespace: Sendable {
+    static let ipTool: String? = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+    /// Root and `ip`: what creating namespaces and veth pairs needs.
+    static var available: Bool { getuid() == 0 && ipTool != nil }
+
+    let name: String
+    let hostInterface: String
+    let hostAddress: String
+    let namespaceAddress: String
+
+    init() throws {
+        let tag = String(UInt16.random(in: 0x1000...0xFFFF), radix: 16)
+        name = "bambu-it-\(getpid())-\(tag)"
+        hostInterface = "bsh\(tag)"
+        let inner = "bsn\(tag)"
+        let used = (try? Self.ip(["-4", "addr"])) ?? ""
+        var subnet = Int.random(in: 1...254)
+        while used.contains("10.213.\(subnet).") { subnet = Int.random(in: 1...254) }
+        hostAddress = "10.213.\(subnet).1"
+        namespaceAddress = "10.213.\(subnet).2"
+        do {
+            try Self.ip(["netns", "add", name])
+            try Self.ip(["link", "add", hostInterface, "type", "veth", "peer", "name", inner])
+            try Self.ip(["link", "set", inner, "netns", name])
+            try Self.ip(["addr", "add", hostAddress + "/30", "dev", hostInterface])
+            try Self.ip(["link", "set", hostInterface, "up"])
+            try Self.ip(["netns", "exec", name, Self.ipTool ?? "ip", "addr", "add", namespaceAddress + "/30", "dev", inner])
+            try Self.ip(["netns", "exec", name, Self.ipTool ?? "ip", "link", "set", inner, "up"])
+            try Self.ip(["netns", "exec", name, Self.ipTool ?? "ip", "link", "set", "lo", "up"])
+        } catch {
+            remove()
+            throw error
+        }
+    }
+
+    /// The command prefix that runs a program inside the namespace.
+    var wrapper: [String] { [Self.ipTool ?? "ip", "netns", "exec", name] }
+
+    /// Plugs or pulls the cable (our end of the veth pair).
+    func setLink(up: Bool) throws { try Self.ip(["link", "set", hostInterface, up ? "up" : "down"]) }
+
+    /// Deletes the veth pair and the namespace (stop what runs inside first).
+    func remove() {
+        _ = try? Self.ip(["link", "del", hostInterface])
+        _ = try? Self.ip(["netns", "del", name])
+    }
+
+    @discardableResult
+    static func ip(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ipTool ?? "/usr/sbin/ip")
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else { throw HarnessError("ip \(arguments.joined(separator: " ")): \(text)") }
+        return text
+    }
+}
+
+@Suite(.serialized, .timeLimit(.minutes(10))) struct NetworkPartitionTests {
+    @Test(.enabled(if: NetworkNamespace.available, "needs root and iproute2 (`ip netns`) to cut a veth link"))
+    func printerBehindACutCableReconnectsAndTheOtherPrinterStaysQuiet() async throws {
+        let namespace = try NetworkNamespace()
+        defer { namespace.remove() }
+        var harnesses: [SimulatorHarness] = []
+        var daemon: ChildProcess?
+        do {
+            // x1c lives behind the veth pair; p1s is a second simulator on loopback.
+            let remote = try await SimulatorHarness(
+                models: "x1c", wrapper: namespace.wrapper, arguments: ["--listen", namespace.namespaceAddress])
+            harnesses.append(remote)
+            let local = try await SimulatorHarness(models: "p1s")
+            harnesses.append(local)
+            #expect(remote.configText.contains("host = \"\(namespace.namespaceAddress)\""))
+            let otherBlock = local.configText.components(separatedBy: "\n[[printer]]\n").dropFirst().joined()
+            let path = try remote.writeConfig(remote.configText + "\n[[printer]]\n" + otherBlock)
+            let (started, _) = try await remote.startDaemon(config: path)
+            daemon = started
+            let client = try SerialClient(path: remote.port("x1c"))
+            let other = try SerialClient(path: remote.port("p1s"))
+            try await client.waitForFirstReport()
+            try await other.waitForFirstReport()
+            #expect(try await client.command("M105").last?.contains("T:0.0 /0.0") == false)
+
+            try namespace.setLink(up: false)
+            let cut = ContinuousClock.now
+            // No RST arrives: the MQTT keepalive (30 s, so up to 45 s) notices the silence.
+            let lost = await client.readLines(timeout: .seconds(90)) { $0.contains { $0.contains("x1c: reconnecting") } }
+            #expect(lost.contains { $0.hasPrefix("//action:notification x1c: reconnecting (") }, "\(lost)")
+            let detected = ContinuousClock.now - cut
+            #expect(try await client.command("M105").last?.hasPrefix("ok T:") == true)
+            let refused = try await client.command("M104 S200")
+            #expect(refused.first?.hasPrefix("echo:x1c is not connected to the printer (") == true, "\(refused)")
+
+            try namespace.setLink(up: true)
+            let plugged = ContinuousClock.now
+            let back = await client.readLines(timeout: .seconds(90)) { $0.contains("//action:notification x1c: connected") }
+            #expect(back.contains("//action:notification x1c: connected"), "\(back)")
+            let recovered = ContinuousClock.now - plugged
+            #expect(try await client.command("M104 S200") == ["ok"])
+            print("fault-injection: cable cut noticed after \(detected), reconnected \(recovered) after plugging in")
+
+            let lines = try await { () async throws -> [String] in
+                try other.write("M105\n")
+                return await other.readLines(timeout: .seconds(5)) { $0.last?.hasPrefix("ok") == true }
+            }()
+            #expect(lines.count == 1 && lines.last?.hasPrefix("ok T:") == true, "\(lines)")
+            #expect(!other.transcript.contains { $0.hasPrefix("//action:notification") }, "\(other.transcript)")
+            client.close()
+            other.close()
+        } catch {
+            Issue.record(error)
+        }
+        if let daemon { await daemon.terminate() }
+        for harness in harnesses { await harness.stop() }
+    }
+}
