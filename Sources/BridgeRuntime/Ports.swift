@@ -21,6 +21,14 @@ package protocol HostPort: Sendable {
     var events: AsyncStream<HostPortEvent> { get }
     /// Writes one block. Dropped while no host is attached or the host is not reading.
     func write(_ bytes: [UInt8])
+    /// Writes one block meant for the host of the `generation`-th `.attached` event; dropped when
+    /// another host has the port by now (replies to a departed host never reach the next one).
+    func write(_ bytes: [UInt8], forHost generation: Int)
+}
+
+extension HostPort {
+    /// Ports that cannot tell hosts apart write to whoever is there.
+    package func write(_ bytes: [UInt8], forHost generation: Int) { write(bytes) }
 }
 
 /// What the printer link reports.

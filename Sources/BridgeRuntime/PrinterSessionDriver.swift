@@ -97,11 +97,13 @@ package struct PrinterSessionDriver: Sendable {
             var reportedState = session.linkState
             var reportedStatus = session.status
             observer.statusChanged(reportedStatus)
+            var hostGeneration = 0
             for await event in events {
                 let now = clock.now - start
+                if event == .hostAttached { hostGeneration += 1 }
                 for effect in session.handle(event, at: now) {
                     switch effect {
-                    case .write(let replies): port.write(replies.wireBytes)
+                    case .write(let replies): port.write(replies.wireBytes, forHost: hostGeneration)
                     case .publish(let request): current.connection?.link.publish(request)
                     case .log(let record): limiter.log(record, at: now, to: logger)
                     case .storage(let command): storageContinuation.yield(command)

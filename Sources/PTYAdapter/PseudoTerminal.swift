@@ -39,6 +39,8 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
         var openCount = 0
         var closed = false
         var droppedWrites = 0
+        /// How many `.attached` events were yielded: the driver counts them too and tags its writes.
+        var generation = 0
     }
 
     /// The port state behind a lock, shared by the port and its channel handler.
@@ -138,6 +140,7 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
                 state.openCount += 1
                 if !state.attached {
                     state.attached = true
+                    state.generation += 1
                     continuation.yield(.attached)
                 }
                 return false
@@ -156,9 +159,16 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
     }
 
     /// Writes to the host; dropped while no host is attached or while the host is not reading.
-    package func write(_ bytes: [UInt8]) {
+    package func write(_ bytes: [UInt8]) { write(bytes, forHost: nil) }
+
+    /// Writes to the host of `generation`; dropped when another host attached since (the driver
+    /// still answering lines of a host that left must not write into the next host's session).
+    package func write(_ bytes: [UInt8], forHost generation: Int) { write(bytes, forHost: Optional(generation)) }
+
+    private func write(_ bytes: [UInt8], forHost generation: Int?) {
         let accepted = state.withLock { state -> Bool in
             guard state.attached, !state.closed else { return false }
+            if let generation, generation != state.generation { return false }
             guard channel.isWritable else {
                 state.droppedWrites += 1
                 return false
@@ -209,6 +219,7 @@ private final class InboundForwarder: ChannelInboundHandler, Sendable {
             guard !state.closed else { return }
             if !state.attached {
                 state.attached = true
+                state.generation += 1
                 continuation.yield(.attached)
             }
             continuation.yield(.bytes(bytes))

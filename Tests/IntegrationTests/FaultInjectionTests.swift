@@ -68,7 +68,8 @@ import Glibc
         var slowest = Duration.zero
         let rounds = 20
         for round in 1...rounds {
-            kill(try brokerPID(harness), SIGKILL)
+            let pid = try brokerPID(harness)
+            kill(pid, SIGKILL)
             let lost = await client.readLines(timeout: .seconds(10)) { $0.contains { $0.contains("x1c: reconnecting") } }
             #expect(lost.contains { $0.hasPrefix("//action:notification x1c: reconnecting (") }, "round \(round): \(lost)")
             // While the broker is down the port still answers, from the last known state.
@@ -429,10 +430,8 @@ final class NetworkNamespace: Sendable {
             #expect(try await client.command("M104 S200") == ["ok"])
             print("fault-injection: cable cut noticed after \(detected), reconnected \(recovered) after plugging in")
 
-            let lines = try await { () async throws -> [String] in
-                try other.write("M105\n")
-                return await other.readLines(timeout: .seconds(5)) { $0.last?.hasPrefix("ok") == true }
-            }()
+            try other.write("M105\n")
+            let lines = await other.readLines(timeout: .seconds(5)) { $0.last?.hasPrefix("ok") == true }
             #expect(lines.count == 1 && lines.last?.hasPrefix("ok T:") == true, "\(lines)")
             #expect(!other.transcript.contains { $0.hasPrefix("//action:notification") }, "\(other.transcript)")
             client.close()
