@@ -3,6 +3,8 @@
 
 import BridgeTestSupport
 import Foundation
+import Logging
+import PTYAdapter
 import Testing
 
 @Suite(.serialized, .timeLimit(.minutes(5))) struct HostChurnTests {
@@ -49,5 +51,27 @@ import Testing
         #expect(await client.readLines(1) == ["ok T:24.5 /0.0 B:23.0 /0.0 C:26.0 /0.0 @:0 B@:0"])
         client.close()
         await slot.stop()
+    }
+
+    @Test func repliesForADepartedHostNeverReachTheNextOne() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("bambu-gen-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let port = try await PseudoTerminal(name: "x1c", directory: root, group: nil, mode: 0o600, logger: Logger(label: "test"))
+        let first = try SerialClient(path: root + "/x1c")
+        #expect(await Wait.until(timeout: .seconds(5)) { port.isHostAttached })
+        port.write(Array("for the first\n".utf8), forHost: 1)
+        #expect(await first.readLines(1) == ["for the first"])
+        first.close()
+        #expect(await Wait.until(timeout: .seconds(5)) { !port.isHostAttached })
+
+        let second = try SerialClient(path: root + "/x1c")
+        #expect(await Wait.until(timeout: .seconds(5)) { port.isHostAttached })
+        // The driver still answering a line of the first host: dropped, not delivered to the second.
+        port.write(Array("late reply to the first\n".utf8), forHost: 1)
+        port.write(Array("for the second\n".utf8), forHost: 2)
+        #expect(await second.readLines(timeout: .seconds(2)) { $0.contains("for the second") } == ["for the second"])
+        second.close()
+        await port.close()
+        try? FileManager.default.removeItem(atPath: root)
     }
 }
