@@ -4,11 +4,12 @@
 SWIFT ?= swift
 PREFIX ?= /usr/local
 SHARED ?= $(abspath ../shared)
+FUZZ_RUNS ?= 10000000
 VERSION ?= 0.1.0
 BINARY ?= .build/release/bambu-serial
 
 .PHONY: all deps venv build release test test-unit demo clean check-imports
-.PHONY: install uninstall deb docs bench bench-venv
+.PHONY: install uninstall deb docs bench bench-venv fuzz sanitizers
 
 all: build
 
@@ -45,6 +46,15 @@ test: venv check-imports
 test-unit: deps
 	$(SWIFT) build --build-tests
 	BAMBU_SHARED_DIR="$(SHARED)" $(SWIFT) test --skip-build --filter 'GCodeTests|BambuModelTests|BridgeCoreTests|BridgeConfigTests'
+
+## Fuzz the host line path and the report path with libFuzzer (Tests/Fuzz, .build-fuzz);
+## FUZZ_RUNS host inputs (default 10 M) and FUZZ_RUNS/10 report inputs; see .ci/fuzz.sh for more knobs.
+fuzz:
+	FUZZ_RUNS=$(FUZZ_RUNS) BAMBU_SHARED_DIR="$(SHARED)" SWIFT=$(SWIFT) .ci/fuzz.sh
+
+## The unit and end-to-end suites under AddressSanitizer and ThreadSanitizer (.build-asan, .build-tsan).
+sanitizers: venv
+	BAMBU_SHARED_DIR="$(SHARED)" SWIFT=$(SWIFT) .ci/sanitizers.sh
 
 ## The pure core may import nothing but the standard library.
 check-imports:

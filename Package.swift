@@ -163,3 +163,23 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Fuzz targets (libFuzzer), only with BAMBU_FUZZ=1 so ordinary builds and tests never see them:
+// `make fuzz` builds them with -sanitize=fuzzer,address into .build-fuzz and runs them.
+if Context.environment["BAMBU_FUZZ"] == "1" {
+    let fuzzer: [SwiftSetting] = strict + [.unsafeFlags(["-parse-as-library"])]
+    package.targets += [
+        .target(
+            name: "FuzzSupport", dependencies: ["BridgeCore", "BambuModel"], path: "Tests/Fuzz/FuzzSupport",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "HostLineFuzzer", dependencies: ["FuzzSupport", "BridgeCore", "GCode", "BambuModel"],
+            path: "Tests/Fuzz/HostLineFuzzer", swiftSettings: fuzzer
+        ),
+        .executableTarget(
+            name: "ReportFuzzer", dependencies: ["FuzzSupport", "BridgeCore", "GCode", "BambuModel"],
+            path: "Tests/Fuzz/ReportFuzzer", swiftSettings: fuzzer
+        ),
+    ]
+}

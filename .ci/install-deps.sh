@@ -12,6 +12,8 @@ packages=(
   # the simulator's cameras (gst-rtsp-server through Debian's python3-gi) and the camera benchmark
   python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-rtsp gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-ugly glib-networking ffmpeg
+  # network namespaces and veth pairs for the unreachable-printer test
+  iproute2
   # Python hosts for end-to-end tests (pyserial, OctoPrint) live in a venv
   python3 python3-venv python3-dev gcc
   # make deb and the service tests: dpkg-shlibdeps, strip, systemd-analyze, groff

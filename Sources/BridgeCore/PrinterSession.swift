@@ -11,6 +11,8 @@ package import GCode
 package struct PrinterSession: Sendable {
     /// Lines held while a command waits; a well-behaved host never has more than a few in flight.
     package static let queueLimit = 64
+    /// Reports larger than this are dropped unread (a full X1C report with four AMS units is ~15 KB).
+    package static let reportSizeLimit = 1 << 20
     /// Marlin prints a temperature line every second while it waits for a heater.
     package static let waitReportInterval: Duration = .seconds(1)
 
@@ -462,6 +464,13 @@ package struct PrinterSession: Sendable {
     // MARK: - Printer side
 
     private mutating func receiveReport(_ bytes: [UInt8], at now: Duration, into output: inout Output) {
+        guard bytes.count <= Self.reportSizeLimit else {
+            // A real report is a few kilobytes; anything this large would only bloat the merged state.
+            output.log(
+                .warning, "printer report too large; ignored",
+                ["printer.name": configuration.printerName, "bytes": "\(bytes.count)"])
+            return
+        }
         let message: JSONValue
         do {
             message = try JSONValue(parsing: bytes)

@@ -25,11 +25,17 @@ package protocol HostPort: Sendable {
     /// instead of through `events` (one task hop less per host line: Benchmarks/README.md, benchmark 1).
     /// Returns false when the port only offers `events`; after true, read nothing from `events`.
     func deliverEvents(to sink: @escaping @Sendable (HostPortEvent) -> Void) -> Bool
+    /// Writes one block meant for the host of the `generation`-th `.attached` event; dropped when
+    /// another host has the port by now (replies to a departed host never reach the next one).
+    func write(_ bytes: [UInt8], forHost generation: Int)
 }
 
 extension HostPort {
     /// Ports without a direct path (the test fakes) deliver through `events`.
     package func deliverEvents(to sink: @escaping @Sendable (HostPortEvent) -> Void) -> Bool { false }
+
+    /// Ports that cannot tell hosts apart write to whoever is there.
+    package func write(_ bytes: [UInt8], forHost generation: Int) { write(bytes) }
 }
 
 /// What the printer link reports.

@@ -104,14 +104,16 @@ package struct PrinterSessionDriver: Sendable {
             var reportedState = session.linkState
             var reportedStatus = session.status
             observer.statusChanged(reportedStatus)
+            var hostGeneration = 0
             for await event in events {
                 let now = clock.now - start
                 // Publishes go out after the event's replies: a publish encrypts and sends at once, and the
                 // host can send its next line meanwhile (Benchmarks/README.md, benchmark 5).
                 var publishes: [OutgoingRequest] = []
+                if event == .hostAttached { hostGeneration += 1 }
                 for effect in session.handle(event, at: now) {
                     switch effect {
-                    case .write(let replies): port.write(replies.wireBytes)
+                    case .write(let replies): port.write(replies.wireBytes, forHost: hostGeneration)
                     case .publish(let request): publishes.append(request)
                     case .log(let record): limiter.log(record, at: now, to: logger)
                     case .storage(let command): storageContinuation.yield(command)

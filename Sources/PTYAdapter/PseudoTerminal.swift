@@ -60,6 +60,8 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
         }
 
         static let earlyLimit = 4096
+        /// How many `.attached` events were yielded: the driver counts them too and tags its writes.
+        var generation = 0
     }
 
     /// The port state behind a lock, shared by the port and its channel handler.
@@ -161,6 +163,7 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
                 state.openCount += 1
                 if !state.attached {
                     state.attached = true
+                    state.generation += 1
                     state.emit(.attached, to: continuation)
                 }
                 return false
@@ -184,10 +187,17 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
     /// handing it to the event loop costs a thread wake-up per reply, most of the round trip's time
     /// (Benchmarks/README.md, benchmark 1). Only what the pty does not take at once goes through NIO,
     /// and while NIO holds such bytes, later writes queue behind them so the order is kept.
-    package func write(_ bytes: [UInt8]) {
+    package func write(_ bytes: [UInt8]) { write(bytes, forHost: nil) }
+
+    /// Writes to the host of `generation`; dropped when another host attached since (the driver
+    /// still answering lines of a host that left must not write into the next host's session).
+    package func write(_ bytes: [UInt8], forHost generation: Int) { write(bytes, forHost: Optional(generation)) }
+
+    private func write(_ bytes: [UInt8], forHost generation: Int?) {
         enum Route { case done, queued(ArraySlice<UInt8>) }
         let route = state.withLock { state -> Route in
             guard state.attached, !state.closed, channel.isActive else { return .done }
+            if let generation, generation != state.generation { return .done }
             guard channel.isWritable else {
                 state.droppedWrites += 1
                 return .done
@@ -272,6 +282,7 @@ private final class InboundForwarder: ChannelInboundHandler, Sendable {
             guard !state.closed else { return }
             if !state.attached {
                 state.attached = true
+                state.generation += 1
                 state.emit(.attached, to: continuation)
             }
             state.emit(.bytes(bytes), to: continuation)

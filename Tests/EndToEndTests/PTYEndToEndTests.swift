@@ -11,7 +11,7 @@ import PTYAdapter
 import Testing
 
 /// One printer slot wired up in-process: real pty, in-memory printer link.
-private struct Slot {
+struct Slot {
     let directory: String
     let port: PseudoTerminal
     let link: InMemoryPrinterLink

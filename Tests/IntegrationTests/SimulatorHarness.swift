@@ -14,10 +14,16 @@ final class SimulatorHarness: Sendable {
     let simulator: ChildProcess
     let configPath: String
 
-    /// Starts the simulator with `models` and waits for its `ready` line.
-    init(models: String = "x1c,h2d", speed: Int = 1) async throws {
+    /// Starts the simulator with `models` and waits for its `ready` line; `wrapper` runs it through
+    /// another command (`ip netns exec <name>`), `arguments` are added to `sim`'s.
+    init(models: String = "x1c,h2d", speed: Int = 1, wrapper: [String] = [], arguments: [String] = []) async throws {
         directory = try Self.makeDirectory()
-        simulator = try ChildProcess(["sim", "--models", models, "--dir", directory, "--speed", "\(speed)"])
+        let sim = ["sim", "--models", models, "--dir", directory, "--speed", "\(speed)"] + arguments
+        if let executable = wrapper.first {
+            simulator = try ChildProcess(Array(wrapper.dropFirst()) + [ChildProcess.binary] + sim, executable: executable)
+        } else {
+            simulator = try ChildProcess(sim)
+        }
         guard await simulator.waitForLine(timeout: .seconds(30), { $0.hasPrefix("ready ") }) != nil else {
             throw HarnessError("simulator not ready: \(simulator.output) \(simulator.errorOutput)")
         }

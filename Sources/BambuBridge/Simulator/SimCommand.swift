@@ -34,6 +34,9 @@ struct SimCommand: AsyncParsableCommand {
               camera stop|start|restart             stop or start every camera
             Each printer has a camera: RTSPS (1280x720, 15 fps H.264) on X1/P2/H2/X2 models, the
             TLS JPEG stream (1280x720, --camera-fps) on P1/A1 models; see "camera=" in the printer line.
+              recert <printer>                      new key and certificate (the broker restarts)
+              inject <printer> <text>               publish <text> as is on the printer's report topic
+              flood <printer> <count> <per-second>  publish <count> small reports at that rate
             """)
 
     @Option(name: .long, help: "Comma-separated models (see `bambu-serial models`).")
@@ -56,6 +59,9 @@ struct SimCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Frames per second of the P1/A1-style JPEG cameras (real printers: 1 to 2).")
     var cameraFps: Int = 2
 
+    @Option(name: .long, help: "IPv4 address the printers' brokers listen on (tests in a network namespace).")
+    var listen: String = "127.0.0.1"
+
     func validate() throws {
         for name in models.split(separator: ",") where PrinterModel(configName: String(name)) == nil {
             throw ValidationError("unknown model '\(name)'; see `bambu-serial models`")
@@ -74,7 +80,7 @@ struct SimCommand: AsyncParsableCommand {
         let listed = models.split(separator: ",").compactMap { PrinterModel(configName: String($0)) }
         let runner = try SimulatorRunner(
             directory: directory, models: listed.flatMap { Array(repeating: $0, count: count) },
-            interval: interval, speed: speed, jpegCameraFramesPerSecond: cameraFps, logger: logger)
+            interval: interval, speed: speed, jpegCameraFramesPerSecond: cameraFps, listenAddress: listen, logger: logger)
         do {
             try await runner.run()
         } catch let error as SimulatorError {

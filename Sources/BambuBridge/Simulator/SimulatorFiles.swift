@@ -27,6 +27,8 @@ struct SimulatedPrinterIdentity: Sendable {
 /// `bblp` with its own access code, and a ready-to-use `bambu-serial.toml`.
 struct SimulatorFiles {
     let directory: String
+    /// The address the printers' TLS listeners bind to and the generated configuration names.
+    var listenAddress = "127.0.0.1"
 
     var caPath: String { directory + "/ca.pem" }
     var configPath: String { directory + "/bambu-serial.toml" }
@@ -45,19 +47,24 @@ struct SimulatorFiles {
             "/usr/bin/openssl",
             ["req", "-x509", "-new", "-key", caKey, "-sha256", "-days", "3650", "-subj", "/CN=bambu-serial simulator CA",
              "-out", caPath])
-        for printer in printers {
-            let key = directory + "/tls/\(printer.serial).key"
-            let request = directory + "/tls/\(printer.serial).csr"
-            let extensions = directory + "/tls/\(printer.serial).ext"
-            try "subjectAltName=IP:127.0.0.1,DNS:\(printer.serial)\nbasicConstraints=CA:FALSE\n"
-                .write(toFile: extensions, atomically: true, encoding: .utf8)
-            try run("/usr/bin/openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key])
-            try run("/usr/bin/openssl", ["req", "-new", "-key", key, "-subj", "/CN=\(printer.serial)", "-out", request])
-            try run(
-                "/usr/bin/openssl",
-                ["x509", "-req", "-in", request, "-CA", caPath, "-CAkey", caKey, "-CAcreateserial", "-days", "3650",
-                 "-sha256", "-extfile", extensions, "-out", directory + "/tls/\(printer.serial).pem"])
-        }
+        for printer in printers { try writeCertificate(for: printer) }
+    }
+
+    /// Creates (or replaces, with a new key) one printer's certificate, signed by the test CA.
+    func writeCertificate(for printer: SimulatedPrinterIdentity) throws {
+        let caKey = directory + "/tls/ca.key"
+        let key = directory + "/tls/\(printer.serial).key"
+        let request = directory + "/tls/\(printer.serial).csr"
+        let extensions = directory + "/tls/\(printer.serial).ext"
+        let addresses = listenAddress == "127.0.0.1" ? "IP:127.0.0.1" : "IP:127.0.0.1,IP:\(listenAddress)"
+        try "subjectAltName=\(addresses),DNS:\(printer.serial)\nbasicConstraints=CA:FALSE\n"
+            .write(toFile: extensions, atomically: true, encoding: .utf8)
+        try run("/usr/bin/openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key])
+        try run("/usr/bin/openssl", ["req", "-new", "-key", key, "-subj", "/CN=\(printer.serial)", "-out", request])
+        try run(
+            "/usr/bin/openssl",
+            ["x509", "-req", "-in", request, "-CA", caPath, "-CAkey", caKey, "-CAcreateserial", "-days", "3650",
+             "-sha256", "-extfile", extensions, "-out", directory + "/tls/\(printer.serial).pem"])
     }
 
     /// Where each printer's files live (its FTPS root).
@@ -114,7 +121,7 @@ struct SimulatorFiles {
             try password(file: passwords, user: "bblp", password: printer.accessCode)
             lines += [
                 "", "# \(printer.name) (\(printer.model.productName), \(printer.serial))",
-                "listener \(printer.port) 127.0.0.1", "allow_anonymous false", "password_file \(passwords)",
+                "listener \(printer.port) \(listenAddress)", "allow_anonymous false", "password_file \(passwords)",
                 "certfile \(directory)/tls/\(printer.serial).pem", "keyfile \(directory)/tls/\(printer.serial).key",
                 "tls_version tlsv1.2",
             ]
@@ -144,7 +151,7 @@ struct SimulatorFiles {
 
                 [[printer]]
                 name = "\(printer.name)"
-                host = "127.0.0.1"
+                host = "\(listenAddress)"
                 serial = "\(printer.serial)"
                 access_code = "\(printer.accessCode)"
                 mqtt_port = \(printer.port)
@@ -222,14 +229,14 @@ enum FreePorts {
         return ports
     }
 
-    /// Whether something accepts TCP connections on 127.0.0.1:`port`.
-    static func accepts(_ port: Int) -> Bool {
+    /// Whether something accepts TCP connections on `host`:`port`.
+    static func accepts(_ port: Int, host: String = "127.0.0.1") -> Bool {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(host)
         address.sin_port = UInt16(port).bigEndian
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {

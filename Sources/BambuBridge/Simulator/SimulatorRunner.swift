@@ -35,9 +35,9 @@ final class SimulatorRunner: Sendable {
 
     init(
         directory: String, models: [PrinterModel], interval: Double, speed: Double, jpegCameraFramesPerSecond: Int = 2,
-        logger: Logger
+        listenAddress: String = "127.0.0.1", logger: Logger
     ) throws {
-        files = SimulatorFiles(directory: directory)
+        files = SimulatorFiles(directory: directory, listenAddress: listenAddress)
         self.jpegCameraFramesPerSecond = jpegCameraFramesPerSecond
         self.interval = interval
         self.speed = speed
@@ -209,6 +209,34 @@ final class SimulatorRunner: Sendable {
             say("error unknown command or printer: \(line)")
             return
         }
+        if verb == "inject" {
+            // Anything at all on the report topic, as a broken or hostile printer might send it.
+            let prefix = "inject \(identity.name) "
+            let raw = line.hasPrefix(prefix) ? Array(line.utf8.dropFirst(prefix.utf8.count)) : []
+            client.publish(topic: "device/\(identity.serial)/report", payload: raw, qos: 0)
+            say("ok inject \(identity.name) \(raw.count)")
+            return
+        }
+        if verb == "flood" {
+            let count = words.count >= 3 ? Int(words[2]) ?? 1000 : 1000
+            let perSecond = words.count >= 4 ? Int(words[3]) ?? 1000 : 1000
+            flood(identity, count: count, perSecond: max(1, perSecond), client: client)
+            return
+        }
+        if verb == "recert" {
+            // A new key and certificate for the printer (a replaced mainboard, or someone in the middle):
+            // the broker restarts to serve it, as a real printer would after a reboot.
+            do {
+                try files.writeCertificate(for: identity)
+            } catch {
+                say("error \(error)")
+                return
+            }
+            stopBroker()
+            startBrokerReporting()
+            say("ok recert \(identity.name)")
+            return
+        }
         let control: SimulatorControl
         switch verb {
         case "hms":
@@ -253,6 +281,28 @@ final class SimulatorRunner: Sendable {
             client.publish(topic: "device/\(identity.serial)/report", payload: message.serializedBytes, qos: 0)
         }
         say("ok \(verb) \(identity.name) \(state)")
+    }
+
+    /// Publishes `count` small status deltas at `perSecond` on a thread of its own, then says `ok flood`.
+    private func flood(_ identity: SimulatedPrinterIdentity, count: Int, perSecond: Int, client: MQTTClient) {
+        let topic = "device/\(identity.serial)/report"
+        let thread = Thread { [self] in
+            let clock = ContinuousClock()
+            let start = clock.now
+            for index in 0..<count {
+                let wait = (start + .seconds(Double(index) / Double(perSecond))) - clock.now
+                if wait > .milliseconds(1) {
+                    let (seconds, attoseconds) = wait.components
+                    Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) * 1e-18)
+                }
+                let payload =
+                    #"{"print":{"command":"push_status","msg":1,"sequence_id":"\#(index)","wifi_signal":"-\#(40 + index % 30)dBm"}}"#
+                client.publish(topic: topic, payload: Array(payload.utf8), qos: 0)
+            }
+            say("ok flood \(identity.name) \(count) in \(clock.now - start)")
+        }
+        thread.name = "sim-flood"
+        thread.start()
     }
 
     /// `0300_0100_0001_0007` → (attr 0x03000100, code 0x00010007).
@@ -424,9 +474,12 @@ final class SimulatorRunner: Sendable {
     private func waitForBroker() async throws {
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(10)
-        let ports = identities.map(\.port) + [internalPort]
         while clock.now < deadline {
-            if ports.allSatisfy(FreePorts.accepts) { return }
+            if identities.allSatisfy({ FreePorts.accepts($0.port, host: files.listenAddress) }),
+                FreePorts.accepts(internalPort)
+            {
+                return
+            }
             if let process = broker.withLock({ $0 }), !process.isRunning {
                 let log = (try? String(contentsOfFile: files.brokerLogPath, encoding: .utf8)) ?? ""
                 throw SimulatorError("mosquitto exited: \(log)")
@@ -442,7 +495,7 @@ final class SimulatorRunner: Sendable {
         for identity in identities {
             say(
                 "printer \(identity.name) model=\(identity.model.configName) serial=\(identity.serial) "
-                    + "mqtt=127.0.0.1:\(identity.port) ftps=127.0.0.1:\(identity.ftpsPort) "
+                    + "mqtt=\(files.listenAddress):\(identity.port) ftps=127.0.0.1:\(identity.ftpsPort) "
                     + "camera=\(identity.model.capabilities.camera.rawValue):127.0.0.1:\(identity.cameraPort)")
         }
         say("ready config=\(files.configPath) dir=\(files.directory) printers=\(identities.map(\.name).joined(separator: ","))")
