@@ -47,7 +47,7 @@ echo "== RTSPS 1280x720 15 fps → MJPEG, ${SECONDS_TO_RUN} s, quality ${QUALITY
 ffmpeg -nostdin -hide_banner -loglevel error -rtsp_transport tcp -i "rtsps://bblp:${code}@127.0.0.1:${rtsp_port}/streaming/live/1" \
   -an -f mpjpeg -q:v "$QSCALE" -t "$SECONDS_TO_RUN" "$work/ffmpeg.mjpeg" &
 ffmpeg_pid=$!
-"$BIN" camera-bench --config "$config" x1c --seconds "$SECONDS_TO_RUN" --quality "$QUALITY" >"$work/ours.txt" &
+"$BIN" camera-bench --config "$config" x1c --seconds "$SECONDS_TO_RUN" --quality "$QUALITY" --max-fps "${MAX_FPS:-30}" >"$work/ours.txt" &
 ours_pid=$!
 ffmpeg_cpu=0
 while kill -0 "$ffmpeg_pid" 2>/dev/null; do
