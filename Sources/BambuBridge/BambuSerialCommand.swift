@@ -15,7 +15,11 @@ struct BambuSerialCommand: AsyncParsableCommand {
         commandName: "bambu-serial",
         abstract: "Make Bambu Lab printers on the LAN look like Marlin printers on serial ports.",
         version: "\(FirmwareIdentity.name) \(FirmwareIdentity.version)",
-        subcommands: [RunCommand.self, SimCommand.self, StatusCommand.self, CheckCommand.self, UploadCommand.self, HMSUpdateCommand.self, CheckConfigCommand.self, ModelsCommand.self, CodesCommand.self, VersionCommand.self]
+        subcommands: [
+            RunCommand.self, SimCommand.self, StatusCommand.self, CheckCommand.self, UploadCommand.self,
+            HMSUpdateCommand.self, CheckConfigCommand.self, CameraBenchCommand.self, ModelsCommand.self,
+            CodesCommand.self, VersionCommand.self,
+        ]
     )
 }
 

@@ -65,13 +65,18 @@ package final class JPEGStreamCameraSource: CameraSource {
         var delivered = false
         do {
             try connection.write(Self.authenticationPacket(accessCode: settings.accessCode))
-            worker.emit(.streaming)
+            var announced = false
             let minimumInterval = settings.maxFramesPerSecond > 0 ? Duration.seconds(1 / settings.maxFramesPerSecond) : .zero
             var lastDelivered: ContinuousClock.Instant?
             while !worker.isStopped {
                 guard let header = try readExactly(16, from: connection) else {
                     if delivered || worker.isStopped { return (CameraConnectionError(reason: "the printer closed the camera connection", permanent: false), delivered) }
                     return (silentLogin(), false)
+                }
+                if !announced {
+                    // The first header is the only sign the login was accepted.
+                    announced = true
+                    worker.emit(.streaming)
                 }
                 let size = Int(header[0]) | Int(header[1]) << 8 | Int(header[2]) << 16 | Int(header[3]) << 24
                 guard size > 0, size <= Self.maximumFrameSize else {

@@ -162,6 +162,7 @@ func establishedConnections(toPort port: Int) -> Int {
         #expect(last?.permanent == true)
         #expect(last?.reason.contains(text) == true, "reason: \(last?.reason ?? "none")")
         #expect(log.frames.isEmpty)
+        #expect(!log.all.contains(.streaming))
         #expect(!log.all.description.contains("00000000"))
         source.stop()
     }
