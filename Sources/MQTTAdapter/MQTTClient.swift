@@ -154,13 +154,16 @@ package final class MQTTClient: @unchecked Sendable {
     /// Publishes one message; dropped (with a log line) while disconnected.
     @discardableResult
     package func publish(topic: String, payload: [UInt8], qos: Int) -> Bool {
-        shared.withLock { state -> Bool in
+        let published = shared.withLock { state -> Bool in
             guard let handle = state.handle?.raw else { return false }
             let rc = payload.withUnsafeBytes { bytes in
                 mosquitto_publish(handle, nil, topic, Int32(bytes.count), bytes.baseAddress, Int32(qos), false)
             }
             return rc == MOSQ_ERR_SUCCESS.rawValue
         }
+        // The network thread may be asleep in poll(2): wake it to write the queued packet.
+        if published { wake.signal() }
+        return published
     }
 
     /// Ends a backoff wait at once (configuration reload, user request).
@@ -247,7 +250,7 @@ package final class MQTTClient: @unchecked Sendable {
                 shared.withLock { $0.handle = published }
                 var loopRC = MOSQ_ERR_SUCCESS.rawValue
                 while isRunning {
-                    loopRC = mosquitto_loop(handle, 1000, 1)
+                    loopRC = pollOnce(handle)
                     if loopRC != MOSQ_ERR_SUCCESS.rawValue { break }
                     if context.refusal != nil { break }
                     if context.isSubscribed, !context.announced {
@@ -277,6 +280,26 @@ package final class MQTTClient: @unchecked Sendable {
             continuation.yield(.disconnected(failure, retryIn: delay))
             wake.wait(for: delay)
         }
+    }
+
+    /// One turn of the network loop with `poll(2)`: `mosquitto_loop` uses `select(2)` and fails with
+    /// MOSQ_ERR_INVAL once the socket's descriptor is 1024 or more, which a daemon with about a hundred
+    /// printers reaches. Publishes from other threads signal `wake`, so they go out at once.
+    private func pollOnce(_ handle: OpaquePointer) -> Int32 {
+        let socket = mosquitto_socket(handle)
+        guard socket >= 0 else { return MOSQ_ERR_NO_CONN.rawValue }
+        var descriptors = [
+            pollfd(fd: socket, events: Int16(POLLIN) | (mosquitto_want_write(handle) ? Int16(POLLOUT) : 0), revents: 0),
+            pollfd(fd: wake.descriptor, events: Int16(POLLIN), revents: 0),
+        ]
+        let ready = poll(&descriptors, 2, 1000)
+        if ready < 0, errno != EINTR { return MOSQ_ERR_ERRNO.rawValue }
+        if descriptors[1].revents != 0 { wake.drain() }
+        var rc = MOSQ_ERR_SUCCESS.rawValue
+        if descriptors[0].revents & Int16(POLLIN | POLLERR | POLLHUP) != 0 { rc = mosquitto_loop_read(handle, 1) }
+        if rc == MOSQ_ERR_SUCCESS.rawValue, mosquitto_want_write(handle) { rc = mosquitto_loop_write(handle, 1) }
+        if rc == MOSQ_ERR_SUCCESS.rawValue { rc = mosquitto_loop_misc(handle) }
+        return rc
     }
 
     private func seenPin(_ policy: UnsafeMutablePointer<copenssl_peer_policy>) -> String? {
@@ -422,7 +445,7 @@ private func string<T>(from field: inout T) -> String {
     }
 }
 
-/// A pipe that interrupts the network thread's backoff wait.
+/// A pipe that wakes the network thread: out of a backoff wait, or out of `poll` to write a publish.
 ///
 /// `@unchecked Sendable`: the descriptors are immutable; `write` and `poll` are thread-safe.
 final class WakePipe: @unchecked Sendable {
@@ -447,6 +470,15 @@ final class WakePipe: @unchecked Sendable {
             var byte: UInt8 = 1
             _ = Glibc.write(writeEnd, &byte, 1)
         }
+    }
+
+    /// The end the network thread polls.
+    var descriptor: Int32 { readEnd }
+
+    /// Empties the pipe after a wake-up.
+    func drain() {
+        var buffer = [UInt8](repeating: 0, count: 64)
+        while buffer.withUnsafeMutableBytes({ read(readEnd, $0.baseAddress, $0.count) }) > 0 {}
     }
 
     /// Sleeps up to `duration`, returning early when signalled.

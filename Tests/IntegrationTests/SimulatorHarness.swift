@@ -54,10 +54,18 @@ final class SimulatorHarness: Sendable {
     }
 
     /// Starts the daemon on `config` with a notify socket; waits for READY=1.
-    func startDaemon(config: String? = nil) async throws -> (ChildProcess, NotifySocket) {
+    /// `shellPrefix`, when given, is bash run before the daemon is exec'd (to set up descriptors, limits…).
+    func startDaemon(config: String? = nil, shellPrefix: String? = nil) async throws -> (ChildProcess, NotifySocket) {
         let notify = try NotifySocket(directory: directory)
-        let daemon = try ChildProcess(
-            ["run", "--config", config ?? configPath, "--log-level", "debug"], environment: ["NOTIFY_SOCKET": notify.path])
+        let arguments = ["run", "--config", config ?? configPath, "--log-level", "debug"]
+        let daemon =
+            if let shellPrefix {
+                try ChildProcess(
+                    ["-c", shellPrefix + #" exec "$0" "$@""#, ChildProcess.binary] + arguments, executable: "/bin/bash",
+                    environment: ["NOTIFY_SOCKET": notify.path])
+            } else {
+                try ChildProcess(arguments, environment: ["NOTIFY_SOCKET": notify.path])
+            }
         guard await Wait.until(timeout: .seconds(20), { notify.received.contains { $0.contains("READY=1") } }) else {
             throw HarnessError("daemon not ready: \(daemon.errorOutput.suffix(20))")
         }
