@@ -27,10 +27,13 @@ package struct SessionConfiguration: Sendable, Equatable {
     package var externalChamber: Bool
     /// Where downloads from the printer go (`<state_dir>/downloads`); nil refuses them.
     package var downloadDirectory: String?
+    /// Wall-clock time (Unix seconds) when the session's monotonic clock read zero, so the core can
+    /// tell a job's elapsed time from the printer's `gcode_start_time`; nil when unknown.
+    package var wallClockAtStart: Int64?
 
     package init(
         printerName: String, serial: String, model: PrinterModel, unknownCodePolicy: UnknownCodePolicy = .passthrough,
-        externalChamber: Bool = false, downloadDirectory: String? = nil
+        externalChamber: Bool = false, downloadDirectory: String? = nil, wallClockAtStart: Int64? = nil
     ) {
         self.printerName = printerName
         self.serial = serial
@@ -38,6 +41,7 @@ package struct SessionConfiguration: Sendable, Equatable {
         self.unknownCodePolicy = unknownCodePolicy
         self.externalChamber = externalChamber
         self.downloadDirectory = downloadDirectory
+        self.wallClockAtStart = wallClockAtStart
     }
 
     /// A UUID for `M115` that stays the same for this printer across restarts (derived from the serial).

@@ -284,7 +284,8 @@ package final class PrinterSupervisor: Sendable {
                 printerName: printer.name, serial: printer.serial, model: printer.model,
                 unknownCodePolicy: bridge.unknownGCode == .reject ? .reject : .passthrough,
                 externalChamber: printer.externalChamber,
-                downloadDirectory: bridge.stateDirectory + "/downloads/" + printer.name))
+                downloadDirectory: bridge.stateDirectory + "/downloads/" + printer.name,
+                wallClockAtStart: Int64(time(nil))))
         let name = printer.name
         let driver = PrinterSessionDriver(
             session: session, port: port, links: connections, logger: slotLogger,

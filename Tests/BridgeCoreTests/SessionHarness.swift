@@ -21,11 +21,12 @@ struct SessionHarness {
     var camera: [CameraCommand] = []
 
     init(model: PrinterModel = .x1c, policy: SessionConfiguration.UnknownCodePolicy = .passthrough,
-         online: Bool = true, serial: String = "00M00A000000000", downloadDirectory: String? = nil) {
+         online: Bool = true, serial: String = "00M00A000000000", downloadDirectory: String? = nil,
+         wallClockAtStart: Int64? = nil) {
         session = PrinterSession(
             configuration: SessionConfiguration(
                 printerName: "test", serial: serial, model: model, unknownCodePolicy: policy,
-                downloadDirectory: downloadDirectory))
+                downloadDirectory: downloadDirectory, wallClockAtStart: wallClockAtStart))
         if online {
             handle(.linkUp)
             published.removeAll()

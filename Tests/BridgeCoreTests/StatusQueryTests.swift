@@ -104,6 +104,15 @@ import Testing
                 """)
     }
 
+    @Test func elapsedTimeOfARunningJobComesFromTheWallClock() {
+        var session = SessionHarness(model: .x1c, wallClockAtStart: 1_700_003_600)
+        session.report(#"{"print":{"command":"push_status","gcode_state":"RUNNING","gcode_start_time":"1700000000","mc_remaining_time":61}}"#)
+        session.advance(.seconds(125))
+        #expect(session.line("M8101").contains("remaining 1 h 1 min, elapsed 1 h 2 min, started 2023-11-14 22:13:20 UTC\n"))
+        session.report(#"{"print":{"command":"push_status","gcode_state":"FINISH"}}"#)
+        #expect(session.line("M8101").contains("remaining 1 h 1 min, started 2023-11-14 22:13:20 UTC\n"), "no elapsed time once the job ended")
+    }
+
     @Test func jobStartIsShownInUTC() {
         var session = SessionHarness(model: .x1c)
         session.report(#"{"print":{"command":"push_status","gcode_start_time":"1700000000","mc_remaining_time":61}}"#)

@@ -57,7 +57,13 @@ func overallStatusLines(_ context: CommandContext) -> [String] {
     var job = "job: \(name), progress \(printer.progressPercent.map { "\($0)%" } ?? "unknown")"
     job += ", layer \(printer.layer.map(String.init) ?? "?")/\(printer.totalLayers.map(String.init) ?? "?")"
     job += ", remaining " + (printer.remainingMinutes.map(StatusText.minutes) ?? "unknown")
-    if let start = printer.jobStartEpoch { job += ", started \(StatusText.utc(epoch: start))" }
+    if let start = printer.jobStartEpoch {
+        if let base = context.configuration.wallClockAtStart, printer.gcodeState.map(jobIsLive) == true {
+            let elapsed = base + context.now.components.seconds - Int64(start)
+            if elapsed >= 0 { job += ", elapsed " + StatusText.minutes(Int(elapsed / 60)) }
+        }
+        job += ", started \(StatusText.utc(epoch: start))"
+    }
     lines.append(job)
 
     if let level = printer.speedLevel.flatMap(SpeedLevel.init(rawValue:)) {
@@ -124,4 +130,9 @@ enum StatusText {
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
         return "\(year)-\(two(month))-\(two(day)) \(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60)) UTC"
     }
+}
+
+/// Whether a job in this `gcode_state` is still going (its elapsed time still grows).
+private func jobIsLive(_ state: String) -> Bool {
+    ["PREPARE", "RUNNING", "PAUSE", "SLICING"].contains(state)
 }
