@@ -59,12 +59,19 @@ struct RunCommand: AsyncParsableCommand {
         let notifier = SystemdNotifier()
         // Each printer's camera source follows its current configuration (reloads change it).
         let current = CurrentConfiguration(configuration)
-        let cameras = CameraHub(makeSource: { name in
-            let configuration = current.value
-            guard let printer = configuration.printers.first(where: { $0.name == name && $0.enabled }) else { return nil }
-            let pins = CertificatePinStore(stateDirectory: configuration.bridge.stateDirectory)
-            return CameraSources.make(printer.cameraSettings(pins: pins))
-        })
+        let cameras = CameraHub(
+            idleTimeout: .seconds(configuration.http.cameraIdleTimeoutSeconds),
+            makeSource: { name in
+                let configuration = current.value
+                guard let printer = configuration.printers.first(where: { $0.name == name && $0.enabled }) else {
+                    return nil
+                }
+                let pins = CertificatePinStore(stateDirectory: configuration.bridge.stateDirectory)
+                return CameraSources.make(
+                    printer.cameraSettings(
+                        pins: pins, quality: configuration.http.cameraQuality,
+                        maxFramesPerSecond: Double(configuration.http.cameraMaxFramesPerSecond)))
+            })
         let supervisor = PrinterSupervisor(
             configuration: configuration, factories: .live, notifier: notifier, logger: logger, camera: cameras)
         current.follow(supervisor)

@@ -147,7 +147,8 @@ struct ConfigValidator<FileSystem: ConfigFileSystem> {
 
     /// Reads `[http]`.
     private mutating func httpSettings(_ scope: Scope) -> HTTPSettings {
-        rejectUnknownKeys(in: scope, allowed: ["listen", "token"])
+        rejectUnknownKeys(
+            in: scope, allowed: ["listen", "token", "camera_quality", "camera_max_fps", "camera_idle_timeout"])
         var settings = HTTPSettings.defaults
         if let listen = string("listen", in: scope) {
             if Self.isHostAndPort(listen) {
@@ -163,7 +164,22 @@ struct ConfigValidator<FileSystem: ConfigFileSystem> {
                 settings.token = Secret(token)
             }
         }
+        if let value = boundedInteger("camera_quality", 1...100, in: scope) { settings.cameraQuality = value }
+        if let value = boundedInteger("camera_max_fps", 1...60, in: scope) { settings.cameraMaxFramesPerSecond = value }
+        if let value = boundedInteger("camera_idle_timeout", 1...86_400, in: scope) {
+            settings.cameraIdleTimeoutSeconds = value
+        }
         return settings
+    }
+
+    /// An integer key within `range`; out of range is reported and ignored.
+    private mutating func boundedInteger(_ key: String, _ range: ClosedRange<Int>, in scope: Scope) -> Int? {
+        guard let value = integer(key, in: scope) else { return nil }
+        guard range.contains(value) else {
+            report(at: scope, key, "'\(key)' must be from \(range.lowerBound) to \(range.upperBound), not \(value)")
+            return nil
+        }
+        return value
     }
 
     /// Reads every `[[printer]]` and checks that names are unique.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// The optional `[http]` table: where the local status/camera HTTP endpoint listens.
+// The optional `[http]` table: where the local status/camera HTTP endpoint listens, and its cameras.
 
 /// Settings for the local HTTP endpoint from the optional `[http]` table.
 ///
@@ -10,11 +10,23 @@ package struct HTTPSettings: Sendable, Equatable {
     package var listen: String
     /// Bearer token clients must send (`token`); `nil` means no token is required.
     package var token: Secret?
+    /// JPEG quality of frames decoded from RTSPS cameras, 1–100 (`camera_quality`).
+    package var cameraQuality: Int
+    /// Frames per second a camera stream is limited to (`camera_max_fps`).
+    package var cameraMaxFramesPerSecond: Int
+    /// Seconds a camera stays connected after its last viewer left (`camera_idle_timeout`).
+    package var cameraIdleTimeoutSeconds: Int
 
     /// Builds settings from already validated values.
-    package init(listen: String, token: Secret?) {
+    package init(
+        listen: String, token: Secret?, cameraQuality: Int = 80, cameraMaxFramesPerSecond: Int = 15,
+        cameraIdleTimeoutSeconds: Int = 60
+    ) {
         self.listen = listen
         self.token = token
+        self.cameraQuality = cameraQuality
+        self.cameraMaxFramesPerSecond = cameraMaxFramesPerSecond
+        self.cameraIdleTimeoutSeconds = cameraIdleTimeoutSeconds
     }
 
     /// Loopback only, no token: the values used when `[http]` or one of its keys is absent.

@@ -66,6 +66,9 @@ import Testing
         [http]
         listen = "[::1]:9000"
         token = "t0ken-t0ken"
+        camera_quality = 70
+        camera_max_fps = 10
+        camera_idle_timeout = 5
 
         [[printer]]
         name = "h2d.lab-1"
@@ -96,7 +99,9 @@ import Testing
             unknownGCode: .reject,
             stateDirectory: "/srv/bambu-state"
         ),
-        http: HTTPSettings(listen: "[::1]:9000", token: Secret("t0ken-t0ken")),
+        http: HTTPSettings(
+            listen: "[::1]:9000", token: Secret("t0ken-t0ken"), cameraQuality: 70, cameraMaxFramesPerSecond: 10,
+            cameraIdleTimeoutSeconds: 5),
         printers: [
             PrinterConfiguration(
                 name: "h2d.lab-1",
@@ -187,6 +192,16 @@ func modeAcceptsOctalStringsAndIntegersAsIs(written: String, mode: UInt32) throw
 func listenMustBeHostAndPort(listen: String, valid: Bool) {
     let diagnostics = Harness.diagnostics("[http]\nlisten = \"\(listen)\"")
     #expect(diagnostics.isEmpty == valid)
+}
+
+@Test(arguments: [
+    ("camera_quality = 0", "'camera_quality' must be from 1 to 100, not 0"),
+    ("camera_max_fps = 61", "'camera_max_fps' must be from 1 to 60, not 61"),
+    ("camera_idle_timeout = 0", "'camera_idle_timeout' must be from 1 to 86400, not 0"),
+])
+func cameraSettingsAreBounded(line: String, message: String) {
+    let diagnostics = Harness.diagnostics("[http]\n" + line)
+    #expect(diagnostics.map(\.message) == [message])
 }
 
 @Test(arguments: [
