@@ -1,88 +1,138 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// Watches a pty slave for opens and closes by other processes (inotify), on its own thread.
+// Watches pty slaves for opens and closes by other processes (inotify), on one thread for all ports.
 
 #if canImport(Glibc)
 import Glibc
 #endif
 import Foundation
+import Synchronization
 
-/// Reports when a process opens or closes the pty slave.
+/// Reports when a process opens or closes one pty slave.
 ///
 /// Exists because a pty gives its master no signal when a host attaches while the daemon holds
-/// a slave descriptor (recipes: inotify `IN_OPEN`/`IN_CLOSE_*` on the slave works). The blocking
-/// `poll` runs on a dedicated thread, never on Swift's cooperative pool.
-///
-/// `@unchecked Sendable`: the descriptors are immutable after `init`; `stop()` signals the
-/// thread through a pipe and the thread closes the inotify descriptor itself.
-final class HostPresenceWatcher: @unchecked Sendable {
+/// a slave descriptor (recipes: inotify `IN_OPEN`/`IN_CLOSE_*` on the slave works). Every port
+/// shares one inotify instance and one thread (`PresenceMonitor`): the kernel allows 128 inotify
+/// instances per user by default, fewer than a print farm has printers.
+final class HostPresenceWatcher: Sendable {
     enum Change: Sendable { case opened, closed }
 
-    private let inotifyDescriptor: Int32
-    private let wakeRead: Int32
-    private let wakeWrite: Int32
+    private let watch: Int32
 
     init(path: String) throws {
-        let descriptor = inotify_init1(Int32(IN_CLOEXEC))
-        guard descriptor >= 0 else { throw PTYError(operation: "inotify_init1", errno: errno) }
-        let mask = UInt32(IN_OPEN) | UInt32(IN_CLOSE_WRITE) | UInt32(IN_CLOSE_NOWRITE)
-        guard inotify_add_watch(descriptor, path, mask) >= 0 else {
-            let code = errno
-            Glibc.close(descriptor)
-            throw PTYError(operation: "inotify_add_watch \(path)", errno: code)
-        }
-        var pipeEnds: [Int32] = [-1, -1]
-        guard pipe(&pipeEnds) == 0 else {
-            let code = errno
-            Glibc.close(descriptor)
-            throw PTYError(operation: "pipe", errno: code)
-        }
-        for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        inotifyDescriptor = descriptor
-        wakeRead = pipeEnds[0]
-        wakeWrite = pipeEnds[1]
+        watch = try PresenceMonitor.shared.addWatch(path)
     }
 
-    /// Starts the watching thread; `onChange` runs on it for each open or close.
+    /// `onChange` runs on the monitor's thread for each open or close.
     func start(_ onChange: @escaping @Sendable (Change) -> Void) {
-        let inotifyDescriptor = inotifyDescriptor
-        let wakeRead = wakeRead
-        let thread = Thread {
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            var descriptors = [
-                pollfd(fd: inotifyDescriptor, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
-            ]
-            loop: while true {
-                descriptors[0].revents = 0
-                descriptors[1].revents = 0
-                let ready = poll(&descriptors, 2, -1)
-                if ready < 0, errno == EINTR { continue }
-                if ready < 0 || descriptors[1].revents != 0 { break loop }
-                let count = buffer.withUnsafeMutableBytes { read(inotifyDescriptor, $0.baseAddress, $0.count) }
+        PresenceMonitor.shared.setHandler(onChange, for: watch)
+    }
+
+    /// Stops reporting (the watch is removed).
+    func stop() {
+        PresenceMonitor.shared.removeWatch(watch)
+    }
+}
+
+/// The one inotify instance and thread behind every `HostPresenceWatcher`.
+///
+/// The blocking `poll` runs on a dedicated thread, never on Swift's cooperative pool. Handlers are
+/// looked up by watch descriptor under a lock; events of a removed watch are dropped.
+final class PresenceMonitor: Sendable {
+    static let shared = PresenceMonitor()
+
+    private struct State {
+        var descriptor: Int32 = -1
+        var handlers: [Int32: @Sendable (HostPresenceWatcher.Change) -> Void] = [:]
+        /// Changes of watches whose port has not installed its handler yet, replayed to it in order.
+        var pending: [Int32: [HostPresenceWatcher.Change]] = [:]
+        var started = false
+    }
+
+    private let state = Mutex(State())
+
+    private init() {}
+
+    /// Adds a watch on `path`, starting the instance and its thread the first time.
+    func addWatch(_ path: String) throws -> Int32 {
+        let (descriptor, start) = try state.withLock { state throws -> (Int32, Bool) in
+            if state.descriptor < 0 {
+                let descriptor = inotify_init1(Int32(IN_CLOEXEC))
+                guard descriptor >= 0 else { throw PTYError(operation: "inotify_init1", errno: errno) }
+                state.descriptor = descriptor
+            }
+            defer { state.started = true }
+            return (state.descriptor, !state.started)
+        }
+        if start { startThread(descriptor) }
+        let mask = UInt32(IN_OPEN) | UInt32(IN_CLOSE_WRITE) | UInt32(IN_CLOSE_NOWRITE)
+        // Under the lock, so the thread cannot see an event of this watch before it is registered.
+        return try state.withLock { state throws -> Int32 in
+            let watch = inotify_add_watch(descriptor, path, mask)
+            guard watch >= 0 else { throw PTYError(operation: "inotify_add_watch \(path)", errno: errno) }
+            state.pending[watch] = []
+            return watch
+        }
+    }
+
+    /// Installs the port's handler and replays what happened since the watch was added.
+    /// Handlers run under the monitor's lock, so each port sees its changes in order.
+    func setHandler(_ handler: @escaping @Sendable (HostPresenceWatcher.Change) -> Void, for watch: Int32) {
+        state.withLock { state in
+            for change in state.pending.removeValue(forKey: watch) ?? [] { handler(change) }
+            state.handlers[watch] = handler
+        }
+    }
+
+    func removeWatch(_ watch: Int32) {
+        let descriptor = state.withLock { state -> Int32 in
+            state.handlers[watch] = nil
+            state.pending[watch] = nil
+            return state.descriptor
+        }
+        _ = inotify_rm_watch(descriptor, watch)
+    }
+
+    /// Hands one change to its port, or keeps it until the port installs its handler.
+    private func deliver(_ change: HostPresenceWatcher.Change, watch: Int32) {
+        state.withLock { state in
+            if let handler = state.handlers[watch] {
+                handler(change)
+            } else if state.pending[watch] != nil {
+                state.pending[watch]?.append(change)
+            }
+        }
+    }
+
+    private func startThread(_ descriptor: Int32) {
+        let thread = Thread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 16384)
+            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            while true {
+                poller.revents = 0
+                let ready = poll(&poller, 1, -1)
+                if ready < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
                 if count <= 0 { continue }
                 var offset = 0
                 while offset + 16 <= count {
                     // struct inotify_event: wd (4), mask (4), cookie (4), len (4), name[len].
-                    let mask = buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self) }
-                    let nameLength = buffer.withUnsafeBytes {
-                        $0.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self)
+                    let (watch, mask, nameLength) = buffer.withUnsafeBytes {
+                        (
+                            $0.loadUnaligned(fromByteOffset: offset, as: Int32.self),
+                            $0.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self),
+                            $0.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self)
+                        )
                     }
-                    if mask & UInt32(IN_OPEN) != 0 { onChange(.opened) }
-                    if mask & (UInt32(IN_CLOSE_WRITE) | UInt32(IN_CLOSE_NOWRITE)) != 0 { onChange(.closed) }
                     offset += 16 + Int(nameLength)
+                    if mask & UInt32(IN_OPEN) != 0 { deliver(.opened, watch: watch) }
+                    if mask & (UInt32(IN_CLOSE_WRITE) | UInt32(IN_CLOSE_NOWRITE)) != 0 { deliver(.closed, watch: watch) }
                 }
             }
-            Glibc.close(inotifyDescriptor)
-            Glibc.close(wakeRead)
         }
         thread.name = "pty-presence"
         thread.start()
-    }
-
-    /// Ends the thread.
-    func stop() {
-        var byte: UInt8 = 1
-        _ = Glibc.write(wakeWrite, &byte, 1)
-        Glibc.close(wakeWrite)
     }
 }
