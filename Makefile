@@ -36,7 +36,7 @@ test: venv check-imports
 	$(SWIFT) build --build-tests
 	rm -rf .build/test-output
 	BAMBU_SHARED_DIR="$(SHARED)" BAMBU_VENV="$(CURDIR)/.venv" BAMBU_TEST_OUTPUT_DIR="$(CURDIR)/.build/test-output" \
-		$(SWIFT) test --skip-build
+		BAMBU_CHURN_CYCLES=$${BAMBU_CHURN_CYCLES:-200} $(SWIFT) test --skip-build
 	BAMBU_SERIAL_BINARY=$(CURDIR)/.build/debug/bambu-serial BAMBU_TEST_OUTPUT_DIR="$(CURDIR)/.build/test-output" \
 		.venv/bin/python -m pytest Tests/HostTests -v -p no:cacheprovider
 	.ci/check-secrets.sh .build/test-output
