@@ -50,12 +50,22 @@ grep '^printer ' "$dir/sim.log" | while read -r _ name rest; do
   echo "  $dir/dev/$name    ($rest)"
 done
 echo
+listen=$(sed -n 's/^listen *= *"\(.*\)"/\1/p' "$dir/bambu-serial.toml" | head -n 1)
+listen=${listen:-127.0.0.1:8093}
+for _ in $(seq 1 50); do grep -q "http endpoint" "$dir/daemon.log" 2>/dev/null && break; sleep 0.1; done
+echo "Cameras (MJPEG, snapshots) and status over HTTP:"
+for name in $names; do
+  echo "  http://$listen/$name/stream    http://$listen/$name/snapshot"
+done
+echo "  http://$listen/status"
+echo
 echo "Attach a serial host to one of the ports above, for example:"
 first=$(echo "$names" | awk '{print $1}')
 echo "  tio $dir/dev/$first"
 echo "  screen $dir/dev/$first 115200"
 echo "  OctoPrint: Settings > Serial Connection > Additional serial ports: $dir/dev/*"
-echo "Then type G-code: M105, M155 S2, M104 S215, M106 S255, M355 S1, M220 S124 ..."
+echo "Then type G-code: M105, M155 S2, M104 S215, M106 S255, M355 S1, M220 S124, M8100 (our own codes),"
+echo "M8101 (status), M8102 (AMS), M701 A0 S1 (load a tray) ..."
 echo
 echo "This terminal is the simulator's console: hms $first 0300_0100_0001_0007, pause $first,"
 echo "start $first Benchy.gcode.3mf, lock $first, broker restart ... (see 'bambu-serial sim --help')."
