@@ -15,7 +15,7 @@ import Glibc
         let harness = try await SimulatorHarness(models: "x1c,p1s")
         defer { Task { await harness.stop() } }
         let port = try Self.freePort()
-        let config = try harness.writeConfig(harness.configText + "\n[http]\nlisten = \"127.0.0.1:\(port)\"\n")
+        let config = try harness.writeConfig(Self.listening(on: port, harness.configText))
         let (daemon, _) = try await harness.startDaemon(config: config)
         defer { Task { await daemon.terminate() } }
         #expect(
@@ -81,7 +81,7 @@ import Glibc
 
         // SIGHUP with a new [http] listen address: the endpoint moves, the printers stay connected.
         let newPort = try Self.freePort()
-        _ = try harness.writeConfig(harness.configText + "\n[http]\nlisten = \"127.0.0.1:\(newPort)\"\n")
+        _ = try harness.writeConfig(Self.listening(on: newPort, harness.configText))
         daemon.signal(SIGHUP)
         #expect(
             await daemon.waitForLine(errors: true) { $0.contains("http endpoint listening") && $0.contains("127.0.0.1:\(newPort)") }
@@ -89,6 +89,13 @@ import Glibc
         #expect(try Self.get(port: newPort, "/status").status == 200)
         #expect((try? Self.get(port: port, "/status")) == nil)
         #expect(try await client.command("M8161") == ["ok"])
+    }
+
+    /// The simulator's configuration with its `[http]` listen line pointed at `port`.
+    static func listening(on port: Int, _ config: String) -> String {
+        config.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            line.hasPrefix("listen = ") ? "listen = \"127.0.0.1:\(port)\"" : String(line)
+        }.joined(separator: "\n")
     }
 
     /// A port nobody listens on now (bound to 0, read, released).

@@ -136,7 +136,7 @@ struct SimulatorFiles {
     }
 
     /// Writes the bridge configuration (mode 0600: it holds access codes).
-    func writeBridgeConfiguration(for printers: [SimulatedPrinterIdentity], group: String) throws {
+    func writeBridgeConfiguration(for printers: [SimulatedPrinterIdentity], group: String, httpPort: Int) throws {
         var text = """
             # Written by `bambu-serial sim`: the simulated printers, ready for `bambu-serial run --config \(configPath)`.
             [bridge]
@@ -144,6 +144,9 @@ struct SimulatorFiles {
             group = "\(group)"
             mode = "0660"
             state_dir = "\(stateDirectory)"
+
+            [http]
+            listen = "127.0.0.1:\(httpPort)"
 
             """
         for printer in printers {

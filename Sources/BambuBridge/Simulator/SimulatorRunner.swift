@@ -22,6 +22,8 @@ final class SimulatorRunner: Sendable {
     private let files: SimulatorFiles
     private let identities: [SimulatedPrinterIdentity]
     private let internalPort: Int
+    /// The port the generated configuration gives the daemon's HTTP endpoint (never a fixed one).
+    private let httpPort: Int
     private let internalPassword: String
     private let interval: Double
     private let speed: Double
@@ -42,8 +44,9 @@ final class SimulatorRunner: Sendable {
         self.interval = interval
         self.speed = speed
         self.logger = logger
-        let ports = try FreePorts.take(3 * models.count + 1)
+        let ports = try FreePorts.take(3 * models.count + 2)
         internalPort = ports[3 * models.count]
+        httpPort = ports[3 * models.count + 1]
         internalPassword = String(UInt64.random(in: 0...UInt64.max), radix: 36)
         var identities: [SimulatedPrinterIdentity] = []
         var seen: [String: Int] = [:]
@@ -88,7 +91,7 @@ final class SimulatorRunner: Sendable {
                 clientID: "bambu-serial-sim-\(getpid())", security: .plain, subscriptions: ["device/+/request"]),
             schedule: schedule, logger: logger)
         client.start()
-        try files.writeBridgeConfiguration(for: identities, group: Self.primaryGroupName())
+        try files.writeBridgeConfiguration(for: identities, group: Self.primaryGroupName(), httpPort: httpPort)
 
         let clock = ContinuousClock()
         let start = clock.now
