@@ -6,12 +6,15 @@ import Testing
 
 @Suite(.timeLimit(.minutes(2))) struct ManyDescriptorsTests {
     /// `mosquitto_loop` uses select(2) and refuses descriptors ≥ 1024 with MOSQ_ERR_INVAL; the MQTT
-    /// adapter polls instead. The daemon starts with descriptors 3–1100 taken, so its MQTT socket is above 1024.
+    /// adapter polls instead. The daemon starts with every free descriptor up to 1100 taken, so its
+    /// MQTT socket is above 1024.
     @Test func printersConnectAndPublishAboveDescriptor1024() async throws {
         let harness = try await SimulatorHarness(models: "x1c")
         defer { Task { await harness.stop() } }
         let (daemon, _) = try await harness.startDaemon(
-            shellPrefix: #"for i in $(seq 3 1100); do eval "exec $i</dev/null"; done;"#)
+            // Only free descriptors: the ones the test process handed down (Foundation's process
+            // monitor among them) must stay open, or it takes the daemon for exited and hangs in waitpid.
+            shellPrefix: #"for i in $(seq 3 1100); do [ -e /proc/$$/fd/$i ] || eval "exec $i</dev/null"; done;"#)
         defer { Task { await daemon.terminate() } }
         #expect(
             await Wait.until(timeout: .seconds(20)) { harness.requests(for: "x1c").contains { $0.contains(#""pushall""#) } },
