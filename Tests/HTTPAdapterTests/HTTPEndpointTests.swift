@@ -140,7 +140,8 @@ import Testing
                 _ = try fast.readHead()
                 return try (0..<20).map { _ in FakeCameraSource.number(of: try fast.readPart(boundary: Self.boundary).body) ?? -1 }
             }
-            #expect(ContinuousClock.now - started < .seconds(5))
+            // A blocked fast viewer would never get its frames; the bound is for a loaded CI machine.
+            #expect(ContinuousClock.now - started < .seconds(30))
             #expect(zip(numbers, numbers.dropFirst()).allSatisfy { $0 < $1 })
             // The fast viewer has gone; the slow one is still attached (frames dropped, not queued).
             #expect(await eventually { await hub.viewerCount(of: "x1c") == 1 })
@@ -154,7 +155,9 @@ import Testing
         try await withEndpoint(cameras) { port, hub in
             let started = ContinuousClock.now
             let response = try await Self.get(port, "/x1c/snapshot")
-            #expect(ContinuousClock.now - started < .seconds(3))
+            // The hub itself gives up after 3 s (a 503), so a 200 means the frame came within 3 s of the
+            // cold start; the wall-clock bound only catches a hang on a loaded machine.
+            #expect(ContinuousClock.now - started < .seconds(30))
             #expect(response.status == 200)
             #expect(response.headers["content-type"] == "image/jpeg")
             #expect(response.body.count == 3000)

@@ -72,11 +72,11 @@ import Glibc
                 (try String(contentsOfFile: harness.directory + "/mosquitto.pid", encoding: .utf8))
                     .trimmingCharacters(in: .whitespacesAndNewlines)))
         kill(pid, SIGKILL)
-        let lost = await client.readLines(timeout: .seconds(10)) { $0.contains { $0.contains("x1c: reconnecting") } }
+        let lost = await client.readLines(timeout: .seconds(30)) { $0.contains { $0.contains("x1c: reconnecting") } }
         #expect(lost.contains { $0.hasPrefix("//action:notification x1c: reconnecting (") })
         harness.simulator.send("broker start")
         let restarted = ContinuousClock.now
-        let back = await client.readLines(timeout: .seconds(10)) { $0.contains("//action:notification x1c: connected") }
+        let back = await client.readLines(timeout: .seconds(30)) { $0.contains("//action:notification x1c: connected") }
         #expect(back.contains("//action:notification x1c: connected"))
         #expect(ContinuousClock.now - restarted < .seconds(5))
         // Same port, same open file: the host keeps talking.
@@ -179,7 +179,7 @@ enum ClosedPort {
         let client = try SerialClient(path: harness.port("x1c"))
         try await client.waitForFirstReport()
         harness.simulator.send("lock x1c")
-        let notice = await client.readLines(timeout: .seconds(10)) { $0.contains { $0.contains("requires signed commands") } }
+        let notice = await client.readLines(timeout: .seconds(30)) { $0.contains { $0.contains("requires signed commands") } }
         #expect(notice.contains { $0.hasPrefix("//action:notification x1c: the printer requires signed commands") })
         let refused = try await client.command("M104 S200")
         #expect(refused.first?.hasPrefix("echo:x1c refuses unsigned commands: enable LAN-only mode and Developer Mode") == true)

@@ -71,7 +71,7 @@ import Glibc
         for round in 1...rounds {
             let pid = try brokerPID(harness)
             kill(pid, SIGKILL)
-            let lost = await client.readLines(timeout: .seconds(10)) { $0.contains { $0.contains("x1c: reconnecting") } }
+            let lost = await client.readLines(timeout: .seconds(30)) { $0.contains { $0.contains("x1c: reconnecting") } }
             #expect(lost.contains { $0.hasPrefix("//action:notification x1c: reconnecting (") }, "round \(round): \(lost)")
             // While the broker is down the port still answers, from the last known state.
             #expect(try await client.command("M105").last?.hasPrefix("ok T:") == true, "round \(round)")

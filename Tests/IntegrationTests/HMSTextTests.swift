@@ -111,11 +111,11 @@ import Testing
         harness.simulator.send("hms x1c 0C00_0300_0003_0007")
         let withoutText =
             "//action:notification x1c: HMS 0C00_0300_0003_0007 (camera/LiDAR, common): see https://wiki.bambulab.com/en/x1/troubleshooting/hmscode/0C00_0300_0003_0007"
-        let first = await client.readLines(timeout: .seconds(10)) { $0.contains(withoutText) }
+        let first = await client.readLines(timeout: .seconds(30)) { $0.contains(withoutText) }
         #expect(first.contains(withoutText), "\(first)")
         harness.simulator.send("clear-hms x1c")
         let cleared = "//action:notification x1c: HMS 0C00_0300_0003_0007 cleared"
-        #expect(await client.readLines(timeout: .seconds(10)) { $0.contains(cleared) }.contains(cleared))
+        #expect(await client.readLines(timeout: .seconds(30)) { $0.contains(cleared) }.contains(cleared))
 
         // hms-update's file appears; SIGHUP makes the daemon read it.
         try Data(try Fixtures.readGzip(Fixtures.hmsPath("query-en.json.gz"))).write(to: URL(fileURLWithPath: tablePath))
@@ -131,7 +131,7 @@ import Testing
         #expect(loaded)
         harness.simulator.send("hms x1c 0C00_0300_0003_0007")
         let expected = "//action:notification x1c: HMS 0C00_0300_0003_0007 (camera/LiDAR, common): \(Self.firstLayerText)"
-        let lines = await client.readLines(timeout: .seconds(10)) { $0.contains(expected) }
+        let lines = await client.readLines(timeout: .seconds(30)) { $0.contains(expected) }
         #expect(lines.contains(expected), "\(lines)")
         try client.write("M8103\n")
         let status = await client.readLines(timeout: .seconds(5)) { $0.last == "ok" }
@@ -158,7 +158,7 @@ import Testing
         try await client.waitForFirstReport()
         harness.simulator.send("hms x1c 0C00_0300_0003_0007")
         let expected = "//action:notification x1c: HMS 0C00_0300_0003_0007 (camera/LiDAR, common): \(Self.firstLayerText)"
-        let lines = await client.readLines(timeout: .seconds(10)) { $0.contains(expected) }
+        let lines = await client.readLines(timeout: .seconds(30)) { $0.contains(expected) }
         #expect(lines.contains(expected), "\(lines)")
         client.close()
         await daemon.terminate()

@@ -20,7 +20,7 @@ import Testing
         let client = try SerialClient(path: harness.port("x1c"))
         try await client.waitForFirstReport()
         #expect(try await client.command("M21") == ["SD card ok", "ok"])
-        _ = await client.readLines(timeout: .seconds(10)) { $0.contains("//action:sd_updated") }
+        _ = await client.readLines(timeout: .seconds(30)) { $0.contains("//action:sd_updated") }
         #expect(try await listing(client) == ["// no print job is running"])
 
         let benchy = SDCatalog.alias(for: "/Benchy.gcode.3mf")

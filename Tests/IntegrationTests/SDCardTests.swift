@@ -23,7 +23,7 @@ import Testing
         let client = try SerialClient(path: harness.port("x1c"))
         try await client.waitForFirstReport()
         #expect(try await client.command("M21") == ["SD card ok", "ok"])
-        let updated = await client.readLines(timeout: .seconds(10)) { $0.contains("//action:sd_updated") }
+        let updated = await client.readLines(timeout: .seconds(30)) { $0.contains("//action:sd_updated") }
         #expect(updated.contains("//action:sd_updated"))
         return (harness, daemon, client)
     }
@@ -92,19 +92,19 @@ import Testing
         let benchySize = try size(harness, "/Benchy.gcode.3mf")
         // 13: a job started on the printer while the host is idle is announced once.
         harness.simulator.send("start x1c Benchy.gcode.3mf 50 600")
-        let adopted = await client.readLines(timeout: .seconds(10)) { $0.contains { $0.hasPrefix("SD printing byte") } }
+        let adopted = await client.readLines(timeout: .seconds(30)) { $0.contains { $0.hasPrefix("SD printing byte") } }
         #expect(Array(adopted.filter { !$0.hasPrefix("//") }.prefix(2)) == ["File opened: /\(benchy) Size: \(benchySize)", "File selected"])
         let position = adopted.first { $0.hasPrefix("SD printing byte") }
         #expect(position.map { !$0.hasPrefix("SD printing byte 0/") } == true)
         // 12: pause, resume and stop on the printer.
         #expect(await harness.console("pause x1c", until: "PAUSE"))
-        let paused = await client.readLines(timeout: .seconds(10)) { $0.contains("//action:paused") }
+        let paused = await client.readLines(timeout: .seconds(30)) { $0.contains("//action:paused") }
         #expect(paused.contains("//action:paused"))
         #expect(await harness.console("resume x1c", until: "RUNNING"))
-        let resumed = await client.readLines(timeout: .seconds(10)) { $0.contains("//action:resumed") }
+        let resumed = await client.readLines(timeout: .seconds(30)) { $0.contains("//action:resumed") }
         #expect(resumed.contains("//action:resumed"))
         harness.simulator.send("stop x1c")
-        let stopped = await client.readLines(timeout: .seconds(10)) {
+        let stopped = await client.readLines(timeout: .seconds(30)) {
             $0.contains { $0.contains("Print stopped on printer") }
         }
         #expect(stopped.contains { $0.hasPrefix("//action:notification x1c: Print stopped on printer: ") })
@@ -118,7 +118,7 @@ import Testing
                 harness.requests(for: "x1c").filter { $0.contains("\"project_file\"") }.count > starts
             })
         #expect(await harness.console("finish x1c", until: "FINISH"))
-        let done = await client.readLines(timeout: .seconds(10)) { $0.contains("Done printing file") }
+        let done = await client.readLines(timeout: .seconds(30)) { $0.contains("Done printing file") }
         #expect(done.suffix(2) == ["SD printing byte \(benchySize)/\(benchySize)", "Done printing file"])
         // 14: nothing on the wire starts like an error or a protocol word.
         harness.simulator.send("hms x1c 0300_0100_0001_0007")

@@ -49,7 +49,7 @@ import Glibc
             .replacingOccurrences(of: #"(name = "x1c"[^\[]*access_code = ")\d{8}"#, with: "$113572468", options: .regularExpression)
         _ = try harness.writeConfig(wrong)
         daemon.signal(SIGHUP)
-        let lines = await client.readLines(timeout: .seconds(10)) { $0.contains { $0.contains("x1c: error") } }
+        let lines = await client.readLines(timeout: .seconds(30)) { $0.contains { $0.contains("x1c: error") } }
         #expect(lines.contains { $0.hasPrefix("//action:notification x1c: error (the printer refused the access code") })
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: harness.port("x1c")) == x1cTarget)
         #expect(try await client.command("M400") == ["ok"])
