@@ -115,10 +115,9 @@ import Glibc
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// A blocking GET with `Connection: close`, reading to the end (short answers only).
-    static func get(port: Int, _ target: String) throws -> (status: Int, body: [UInt8]) {
+    /// A TCP connection to 127.0.0.1:`port` with a 5 s receive timeout.
+    static func connectToLoopback(port: Int) throws -> Int32 {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
         var time = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
@@ -130,7 +129,17 @@ import Glibc
                 connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
-        guard connected else { throw HarnessError("cannot connect to 127.0.0.1:\(port)") }
+        guard connected else {
+            close(descriptor)
+            throw HarnessError("cannot connect to 127.0.0.1:\(port)")
+        }
+        return descriptor
+    }
+
+    /// A blocking GET with `Connection: close`, reading to the end (short answers only).
+    static func get(port: Int, _ target: String) throws -> (status: Int, body: [UInt8]) {
+        let descriptor = try connectToLoopback(port: port)
+        defer { close(descriptor) }
         let request = Array("GET \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
         _ = request.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         var data: [UInt8] = []
@@ -170,20 +179,8 @@ import Glibc
 
     /// Reads an MJPEG stream until `count` parts arrived (or 20 s passed) and returns their bodies.
     static func streamFrames(port: Int, _ target: String, count: Int) throws -> [[UInt8]] {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let descriptor = try connectToLoopback(port: port)
         defer { close(descriptor) }
-        var time = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-        guard connected else { throw HarnessError("cannot connect to 127.0.0.1:\(port)") }
         let request = Array("GET \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
         _ = request.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         var data: [UInt8] = []
