@@ -227,15 +227,8 @@ final class SpoolFiles: @unchecked Sendable {
 
     /// Creates a directory off the cooperative pool.
     static func makeDirectory(_ path: String) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            DispatchQueue.global().async {
-                do {
-                    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-                    continuation.resume()
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
+        try await offCooperativePool {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         }
     }
 }

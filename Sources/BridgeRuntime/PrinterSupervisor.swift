@@ -94,7 +94,7 @@ package final class PrinterSupervisor: Sendable {
     /// Runs until cancelled; then closes every slot (links removed, printers disconnected).
     package func run() async {
         let initial = currentConfiguration
-        loadHMSTexts(initial.bridge)
+        await loadHMSTexts(initial.bridge)
         let printers = initial.printers.filter(\.enabled)
         let readiness = ReadinessCounter(expected: printers.count)
         if printers.isEmpty { notifier.notify("READY=1\nSTATUS=no printers configured") }
@@ -120,7 +120,7 @@ package final class PrinterSupervisor: Sendable {
         notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(Self.monotonicMicroseconds)")
         configuration.withLock { $0 = new }
         // Re-read on every reload: `hms-update` writes the file, SIGHUP makes it count.
-        let texts = loadHMSTexts(new.bridge)
+        let texts = await loadHMSTexts(new.bridge)
         for sink in sinks.withLock({ Array($0.values) }) { sink(.hmsTexts(texts)) }
         if changes.bridgeChanged {
             // Device directory, group, mode, policy and state directory apply to every port.
@@ -190,8 +190,12 @@ package final class PrinterSupervisor: Sendable {
 
     /// Reads `state_dir/hms-<lang>.json` (logging the outcome once) and keeps it for new sessions.
     @discardableResult
-    private func loadHMSTexts(_ bridge: BridgeSettings) -> HMSTextTable? {
-        let table = HMSTextStore.load(stateDirectory: bridge.stateDirectory, language: bridge.hmsLanguage, logger: logger)
+    private func loadHMSTexts(_ bridge: BridgeSettings) async -> HMSTextTable? {
+        let logger = logger
+        // A few megabytes read and parsed: not on the cooperative pool.
+        let table = await offCooperativePool {
+            HMSTextStore.load(stateDirectory: bridge.stateDirectory, language: bridge.hmsLanguage, logger: logger)
+        }
         hmsTexts.withLock { $0 = table }
         return table
     }

@@ -89,8 +89,16 @@ package struct FTPSPrinterStorage: PrinterStorage {
     /// and the file is read once per job.
     package func readArchiveEntry(path: String, entry: String) async throws -> [UInt8] {
         let local = FileManager.default.temporaryDirectory.path + "/bambu-serial-\(UUID().uuidString).3mf"
-        defer { try? FileManager.default.removeItem(atPath: local) }
-        try await client.download(path, to: local)
-        return try ArchiveEntryReader.read(entry: entry, fromArchive: local)
+        do {
+            try await client.download(path, to: local)
+        } catch {
+            try? FileManager.default.removeItem(atPath: local)
+            throw error
+        }
+        // Reading the archive and inflating the entry block: not on the cooperative pool.
+        return try await offCooperativePool {
+            defer { try? FileManager.default.removeItem(atPath: local) }
+            return try ArchiveEntryReader.read(entry: entry, fromArchive: local)
+        }
     }
 }
