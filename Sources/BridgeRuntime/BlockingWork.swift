@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Blocking work (file reads, large parses, inflating) moved off Swift's cooperative pool.
 
-import Dispatch
+import Foundation
 
 /// Runs `work` on a Dispatch thread and resumes the caller with its result.
 ///
