@@ -6,7 +6,7 @@
 # --camera-fps), then for SECONDS (default 60) runs, at the same time on the same stream:
 #   * `bambu-serial camera-bench <x1c>`   (our decoder → TurboJPEG at QUALITY, default 80)
 #   * `ffmpeg -rtsp_transport tcp -i rtsps://… -f mpjpeg -q:v QSCALE /dev/null` (default 5)
-# and prints CPU seconds per minute of video for both (ffmpeg's from /proc/<pid>/stat) and the
+# and prints CPU seconds per minute of video for both (ffmpeg's from getrusage of its parent) and the
 # ratio; then the passthrough: `camera-bench <p1s>` CPU and per-frame delay.
 # Usage: Benchmarks/camera/run.sh [SECONDS]   (BIN=path/to/bambu-serial, QUALITY, QSCALE, JPEG_FPS)
 set -euo pipefail
@@ -39,23 +39,23 @@ config="$work/sim/bambu-serial.toml"
 rtsp_port=$(sed -n 's/^printer x1c .*camera=rtsps:127.0.0.1:\([0-9]*\).*/\1/p' "$work/sim.log")
 code=$(awk -F'"' '/^name = "x1c"/{found=1} found && /^access_code/{print $2; exit}' "$config")
 
-cpu_seconds() {  # utime+stime of a pid (and its waited-for children) in seconds
-  awk -v tck="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13 + $14 + $15) / tck }' "/proc/$1/stat"
-}
-
 echo "== RTSPS 1280x720 15 fps → MJPEG, ${SECONDS_TO_RUN} s, quality ${QUALITY} (ours) vs -q:v ${QSCALE} (ffmpeg), same stream, same time"
-ffmpeg -nostdin -hide_banner -loglevel error -rtsp_transport tcp -i "rtsps://bblp:${code}@127.0.0.1:${rtsp_port}/streaming/live/1" \
-  -an -f mpjpeg -q:v "$QSCALE" -t "$SECONDS_TO_RUN" "$work/ffmpeg.mjpeg" &
+# ffmpeg runs under a small Python parent that prints the child's exact CPU time (getrusage of
+# the waited-for child), so its figure has the same precision as ours.
+python3 - "$work/ffmpeg-cpu.txt" ffmpeg -nostdin -hide_banner -loglevel error -rtsp_transport tcp \
+  -i "rtsps://bblp:${code}@127.0.0.1:${rtsp_port}/streaming/live/1" \
+  -an -f mpjpeg -q:v "$QSCALE" -t "$SECONDS_TO_RUN" "$work/ffmpeg.mjpeg" <<'PY' &
+import resource, subprocess, sys
+subprocess.run(sys.argv[2:])
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], "w").write("%.3f" % (usage.ru_utime + usage.ru_stime))
+PY
 ffmpeg_pid=$!
 "$BIN" camera-bench --config "$config" x1c --seconds "$SECONDS_TO_RUN" --quality "$QUALITY" --max-fps "${MAX_FPS:-30}" >"$work/ours.txt" &
 ours_pid=$!
-ffmpeg_cpu=0
-while kill -0 "$ffmpeg_pid" 2>/dev/null; do
-  ffmpeg_cpu=$(cpu_seconds "$ffmpeg_pid" 2>/dev/null || echo "$ffmpeg_cpu")
-  sleep 0.2
-done
 wait "$ffmpeg_pid" || true
 wait "$ours_pid"
+ffmpeg_cpu=$(cat "$work/ffmpeg-cpu.txt")
 ours=$(cat "$work/ours.txt")
 echo "ours:   $ours"
 ffmpeg_frames=$(grep -c -a '^Content-type: image/jpeg' "$work/ffmpeg.mjpeg" || true)
