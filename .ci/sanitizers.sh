@@ -18,11 +18,11 @@
 #   ASAN_SUITES       swift test --filter under AddressSanitizer (default above)
 #   TSAN_SUITES       swift test --filter under ThreadSanitizer (default above)
 #   TSAN_DAEMON=0     skip IntegrationTests against the TSan-built daemon
-#   TSAN_DAEMON_SKIP  swift test --skip for that run. Default: the two tests whose fixed host-side
-#                     limits a TSan daemon (5-15x slower) cannot meet: the camera snapshot (the hub's
-#                     own 3 s limit answers 503) and the FTPS folder test (slow transfers add busy
-#                     temperature lines the exact-reply checks do not expect). Both run under ASan and
-#                     in `make test`; no TSan report came from either.
+#   TSAN_DAEMON_SKIP  swift test --skip for that run. Default: the three tests whose fixed limits a TSan
+#                     daemon (5-15x slower) cannot meet: the camera snapshot (the hub's own 3 s limit
+#                     answers 503), the FTPS folder test (slow transfers add busy temperature lines the
+#                     exact-reply checks do not expect) and the 1,000/s report flood (at least 50 M105
+#                     answered during it). They run in `make test`; none of them led to a TSan report.
 #   SANITIZE_DAEMON=1 also run IntegrationTests against the ASan-built daemon (slow)
 #
 # Any sanitizer report fails the run, from the test process or from a child it started (the
@@ -37,7 +37,7 @@ SHARED=${BAMBU_SHARED_DIR:-$(cd .. && pwd)/shared}
 SANITIZERS=${SANITIZERS:-address thread}
 ASAN_SUITES=${ASAN_SUITES:-GCodeTests|BambuModelTests|BridgeCoreTests|BridgeConfigTests|BambuSimulatorTests|FTPSAdapterTests|SystemdAdapterTests|HTTPAdapterTests|CameraAdapterTests|EndToEndTests}
 TSAN_SUITES=${TSAN_SUITES:-EndToEndTests|HTTPAdapterTests|CameraAdapterTests|FTPSAdapterTests}
-TSAN_DAEMON_SKIP=${TSAN_DAEMON_SKIP:-statusShowsTheSimulatedPrintersAndCameraCodesWork|foldersRenamesAndDownloadsOnTheSimulatedStorage}
+TSAN_DAEMON_SKIP=${TSAN_DAEMON_SKIP:-statusShowsTheSimulatedPrintersAndCameraCodesWork|foldersRenamesAndDownloadsOnTheSimulatedStorage|reportFloodOfAThousandASecondKeepsTheHostFast}
 [ "$SANITIZERS" = none ] && { echo "sanitizers: skipped (SANITIZERS=none)"; exit 0; }
 
 export BAMBU_SHARED_DIR="$SHARED" BAMBU_VENV="$PWD/.venv" BAMBU_CHURN_CYCLES=${BAMBU_CHURN_CYCLES:-200}

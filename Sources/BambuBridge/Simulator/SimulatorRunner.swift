@@ -33,7 +33,7 @@ final class SimulatorRunner: Sendable {
     private let cameraServer = NIOLockedValueBox<Process?>(nil)
     private let jpegCameraFramesPerSecond: Int
     private let printers: NIOLockedValueBox<[String: SimulatedPrinter]>
-    private let output = NIOLockedValueBox(())
+    private let output = NIOLock()
 
     init(
         directory: String, models: [PrinterModel], interval: Double, speed: Double, jpegCameraFramesPerSecond: Int = 2,
@@ -506,7 +506,7 @@ final class SimulatorRunner: Sendable {
 
     /// Writes one line to standard output at once (tests and `make demo` read it).
     private func say(_ line: String) {
-        output.withLockedValue { _ in
+        output.withLock {
             var bytes = Array((line + "\n").utf8)
             while !bytes.isEmpty {
                 let written = bytes.withUnsafeBytes { Glibc.write(1, $0.baseAddress, $0.count) }
