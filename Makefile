@@ -52,7 +52,7 @@ test-unit: deps
 fuzz:
 	FUZZ_RUNS=$(FUZZ_RUNS) BAMBU_SHARED_DIR="$(SHARED)" SWIFT=$(SWIFT) .ci/fuzz.sh
 
-## The unit and end-to-end suites under AddressSanitizer and ThreadSanitizer (.build-asan, .build-tsan).
+## The suites under AddressSanitizer and ThreadSanitizer (.build-asan, .build-tsan); .ci/sanitizers.sh says which.
 sanitizers: venv
 	BAMBU_SHARED_DIR="$(SHARED)" SWIFT=$(SWIFT) .ci/sanitizers.sh
 

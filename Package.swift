@@ -44,6 +44,7 @@ let package = Package(
             dependencies: [
                 "BridgeCore", "BridgeConfig",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -64,6 +65,7 @@ let package = Package(
             name: "PTYAdapter",
             dependencies: [
                 "BridgeRuntime",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -71,16 +73,24 @@ let package = Package(
         ),
         .target(
             name: "MQTTAdapter",
-            dependencies: ["BridgeRuntime", "CMosquitto", "COpenSSL", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "BridgeRuntime", "CMosquitto", "COpenSSL", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .target(
             name: "FTPSAdapter",
-            dependencies: ["BridgeRuntime", "CCurl", "COpenSSL", "CZlib", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "BridgeRuntime", "CCurl", "COpenSSL", "CZlib", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .target(
-            name: "CameraAdapter", dependencies: ["BridgeRuntime", "CLibAV", "CTurboJPEG", "COpenSSL"], swiftSettings: strict
+            name: "CameraAdapter",
+            dependencies: ["BridgeRuntime", "CLibAV", "CTurboJPEG", "COpenSSL", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            swiftSettings: strict
         ),
         .target(
             name: "HTTPAdapter",
@@ -107,6 +117,7 @@ let package = Package(
                 "SystemdAdapter", "HTTPAdapter", "BambuSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -124,7 +135,7 @@ let package = Package(
         // Test support: fakes for every port, the fixture locator.
         .target(
             name: "BridgeTestSupport",
-            dependencies: ["BridgeRuntime", "BridgeCore"],
+            dependencies: ["BridgeRuntime", "BridgeCore", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             path: "Tests/BridgeTestSupport",
             swiftSettings: strict
         ),
@@ -141,18 +152,20 @@ let package = Package(
         ),
         .testTarget(name: "IntegrationTests", dependencies: ["BridgeTestSupport", "BridgeCore"], swiftSettings: strict),
         .testTarget(
-            name: "FTPSAdapterTests", dependencies: ["FTPSAdapter", "BridgeTestSupport"], swiftSettings: strict
+            name: "FTPSAdapterTests", dependencies: ["FTPSAdapter", "BridgeTestSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            swiftSettings: strict
         ),
         .testTarget(
             name: "HTTPAdapterTests",
             dependencies: [
                 "HTTPAdapter", "BridgeRuntime", "BridgeConfig", "BridgeCore", "BambuModel", "BridgeTestSupport",
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
-            name: "CameraAdapterTests", dependencies: ["CameraAdapter", "BridgeRuntime", "BridgeTestSupport"],
+            name: "CameraAdapterTests",
+            dependencies: ["CameraAdapter", "BridgeRuntime", "BridgeTestSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             swiftSettings: strict
         ),
         .testTarget(

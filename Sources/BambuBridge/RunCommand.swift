@@ -10,9 +10,9 @@ import FTPSAdapter
 import Foundation
 import Logging
 import MQTTAdapter
+import NIOConcurrencyHelpers
 import PTYAdapter
 import ServiceLifecycle
-import Synchronization
 import SystemdAdapter
 import UnixSignals
 
@@ -209,15 +209,15 @@ extension SlotFactories {
 /// Exists because the hub and the supervisor need each other: the supervisor takes the hub, and the
 /// hub's camera factory must see the configuration after every reload.
 final class CurrentConfiguration: Sendable {
-    private let state: Mutex<(initial: BridgeConfiguration, supervisor: PrinterSupervisor?)>
+    private let state: NIOLockedValueBox<(initial: BridgeConfiguration, supervisor: PrinterSupervisor?)>
 
-    init(_ initial: BridgeConfiguration) { state = Mutex((initial, nil)) }
+    init(_ initial: BridgeConfiguration) { state = NIOLockedValueBox((initial, nil)) }
 
     /// From now on, the supervisor's configuration.
-    func follow(_ supervisor: PrinterSupervisor) { state.withLock { $0.supervisor = supervisor } }
+    func follow(_ supervisor: PrinterSupervisor) { state.withLockedValue { $0.supervisor = supervisor } }
 
     var value: BridgeConfiguration {
-        let (initial, supervisor) = state.withLock { ($0.initial, $0.supervisor) }
+        let (initial, supervisor) = state.withLockedValue { ($0.initial, $0.supervisor) }
         return supervisor?.currentConfiguration ?? initial
     }
 }

@@ -4,7 +4,7 @@
 package import BridgeCore
 package import Logging
 import GCode
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The loop behind one printer slot.
 ///
@@ -174,10 +174,10 @@ package struct PrinterConnection: Sendable {
 
 /// The connection a driver currently uses; read by the publisher and the storage worker.
 final class CurrentConnection: Sendable {
-    private let value = Mutex<PrinterConnection?>(nil)
+    private let value = NIOLockedValueBox<PrinterConnection?>(nil)
     var connection: PrinterConnection? {
-        get { value.withLock { $0 } }
-        set { value.withLock { $0 = newValue } }
+        get { value.withLockedValue { $0 } }
+        set { value.withLockedValue { $0 = newValue } }
     }
 }
 

@@ -8,7 +8,7 @@ import Glibc
 #endif
 package import BridgeCore
 package import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A host port the supervisor can close (removing its link).
 package protocol ClosableHostPort: HostPort {
@@ -57,17 +57,17 @@ package final class PrinterSupervisor: Sendable {
     private let factories: SlotFactories
     private let logger: Logger
     private let notifier: any ServiceNotifier
-    private let configuration: Mutex<BridgeConfiguration>
-    private let slots = Mutex<[String: SlotHandle]>([:])
-    private let states = Mutex<[String: SessionStatus]>([:])
-    private let heartbeats = Mutex<[String: ContinuousClock.Instant]>([:])
-    private let pings = Mutex<[String: @Sendable () -> Void]>([:])
+    private let configuration: NIOLockedValueBox<BridgeConfiguration>
+    private let slots = NIOLockedValueBox<[String: SlotHandle]>([:])
+    private let states = NIOLockedValueBox<[String: SessionStatus]>([:])
+    private let heartbeats = NIOLockedValueBox<[String: ContinuousClock.Instant]>([:])
+    private let pings = NIOLockedValueBox<[String: @Sendable () -> Void]>([:])
     /// The camera hub `M8160` snapshots come from; nil leaves `M8160` answering that there is no camera.
     private let camera: CameraHub?
     /// Delivers events to each running session loop, by printer name.
-    private let sinks = Mutex<[String: @Sendable (SessionEvent) -> Void]>([:])
+    private let sinks = NIOLockedValueBox<[String: @Sendable (SessionEvent) -> Void]>([:])
     /// The HMS texts every session gets; read from the state directory at start and on reload.
-    private let hmsTexts = Mutex<HMSTextTable?>(nil)
+    private let hmsTexts = NIOLockedValueBox<HMSTextTable?>(nil)
 
     /// One running slot.
     private struct SlotHandle: Sendable {
@@ -82,14 +82,14 @@ package final class PrinterSupervisor: Sendable {
         camera: CameraHub? = nil
     ) {
         self.camera = camera
-        self.configuration = Mutex(configuration)
+        self.configuration = NIOLockedValueBox(configuration)
         self.factories = factories
         self.notifier = notifier
         self.logger = logger
     }
 
     /// The configuration in force.
-    package var currentConfiguration: BridgeConfiguration { configuration.withLock { $0 } }
+    package var currentConfiguration: BridgeConfiguration { configuration.withLockedValue { $0 } }
 
     /// Runs until cancelled; then closes every slot (links removed, printers disconnected).
     package func run() async {
@@ -118,10 +118,10 @@ package final class PrinterSupervisor: Sendable {
         let old = currentConfiguration
         var changes = new.differences(from: old)
         notifier.notify("RELOADING=1\nMONOTONIC_USEC=\(Self.monotonicMicroseconds)")
-        configuration.withLock { $0 = new }
+        configuration.withLockedValue { $0 = new }
         // Re-read on every reload: `hms-update` writes the file, SIGHUP makes it count.
         let texts = await loadHMSTexts(new.bridge)
-        for sink in sinks.withLock({ Array($0.values) }) { sink(.hmsTexts(texts)) }
+        for sink in sinks.withLockedValue({ Array($0.values) }) { sink(.hmsTexts(texts)) }
         if changes.bridgeChanged {
             // Device directory, group, mode, policy and state directory apply to every port.
             changes = ConfigurationChanges(
@@ -136,7 +136,7 @@ package final class PrinterSupervisor: Sendable {
             let sessionSettingsChanged =
                 old?.model != printer.model || old?.externalChamber != printer.externalChamber
                 || old?.enabled != printer.enabled
-            if sessionSettingsChanged || slots.withLock({ $0[name] == nil }) {
+            if sessionSettingsChanged || slots.withLockedValue({ $0[name] == nil }) {
                 await stopSlot(name)
                 if printer.enabled { startSlot(printer, bridge: new.bridge) {} }
             } else {
@@ -159,18 +159,18 @@ package final class PrinterSupervisor: Sendable {
 
     /// "3 printers, 2 connected".
     package var statusText: String {
-        let snapshot = states.withLock { $0 }
+        let snapshot = states.withLockedValue { $0 }
         let total = currentConfiguration.printers.filter(\.enabled).count
         let connected = snapshot.values.filter { $0.linkState == .connected }.count
         return "\(total) printer\(total == 1 ? "" : "s"), \(connected) connected"
     }
 
     /// The link state of every running slot, by printer name.
-    package var linkStates: [String: LinkState] { states.withLock { $0.mapValues(\.linkState) } }
+    package var linkStates: [String: LinkState] { states.withLockedValue { $0.mapValues(\.linkState) } }
 
     /// Every configured printer's status, in configuration order; disabled printers included.
     package var statuses: [PrinterStatus] {
-        let running = states.withLock { $0 }
+        let running = states.withLockedValue { $0 }
         return currentConfiguration.printers.map { printer in
             PrinterStatus(
                 enabled: printer.enabled, serial: printer.serial,
@@ -181,10 +181,10 @@ package final class PrinterSupervisor: Sendable {
 
     /// Pings every session loop and reports whether each answered within `window`.
     package func sessionsAlive(within window: Duration) -> Bool {
-        for ping in pings.withLock({ Array($0.values) }) { ping() }
+        for ping in pings.withLockedValue({ Array($0.values) }) { ping() }
         let now = ContinuousClock.now
-        let beats = heartbeats.withLock { $0 }
-        let expected = pings.withLock { $0.count }
+        let beats = heartbeats.withLockedValue { $0 }
+        let expected = pings.withLockedValue { $0.count }
         return beats.count >= expected && beats.values.allSatisfy { now - $0 < window }
     }
 
@@ -196,7 +196,7 @@ package final class PrinterSupervisor: Sendable {
         let table = await offCooperativePool {
             HMSTextStore.load(stateDirectory: bridge.stateDirectory, language: bridge.hmsLanguage, logger: logger)
         }
-        hmsTexts.withLock { $0 = table }
+        hmsTexts.withLockedValue { $0 = table }
         return table
     }
 
@@ -208,7 +208,7 @@ package final class PrinterSupervisor: Sendable {
         let task = Task { [self] in
             await runSlot(printer, bridge: bridge, connections: connections, current: current, ready: ready)
         }
-        slots.withLock {
+        slots.withLockedValue {
             $0[printer.name] = SlotHandle(printer: printer, task: task, connections: continuation, current: current)
         }
         // The first connection: made here so a reload can replace it the same way.
@@ -226,20 +226,20 @@ package final class PrinterSupervisor: Sendable {
     }
 
     private func stopSlot(_ name: String) async {
-        guard let handle = slots.withLock({ $0.removeValue(forKey: name) }) else { return }
+        guard let handle = slots.withLockedValue({ $0.removeValue(forKey: name) }) else { return }
         handle.task.cancel()
         handle.connections.finish()
         await handle.task.value
-        states.withLock { _ = $0.removeValue(forKey: name) }
+        states.withLockedValue { _ = $0.removeValue(forKey: name) }
     }
 
     private func stopAll() async {
-        for name in slots.withLock({ Array($0.keys) }) { await stopSlot(name) }
+        for name in slots.withLockedValue({ Array($0.keys) }) { await stopSlot(name) }
     }
 
     /// New connection settings for a running slot: same pty and session, new link.
     private func replaceConnection(of printer: PrinterConfiguration, bridge: BridgeSettings) async {
-        guard let handle = slots.withLock({ $0[printer.name] }) else { return }
+        guard let handle = slots.withLockedValue({ $0[printer.name] }) else { return }
         var slotLogger = logger
         slotLogger[metadataKey: "printer.name"] = "\(printer.name)"
         do {
@@ -248,7 +248,7 @@ package final class PrinterSupervisor: Sendable {
             handle.current.link = link
             handle.connections.yield(
                 PrinterConnection(link: link, storage: factories.makeStorage(printer, bridge, slotLogger)))
-            slots.withLock { $0[printer.name]?.printer = printer }
+            slots.withLockedValue { $0[printer.name]?.printer = printer }
             await old?.close()
         } catch {
             slotLogger.error("cannot create the printer link", metadata: ["error": "\(error)"])
@@ -296,18 +296,18 @@ package final class PrinterSupervisor: Sendable {
             spoolDirectory: bridge.stateDirectory + "/spool",
             observer: SessionObserver(
                 linkStateChanged: { [self] _ in notifier.notify("STATUS=\(statusText)") },
-                processedEvent: { [self] in heartbeats.withLock { $0[name] = ContinuousClock.now } },
-                registerPing: { [self] ping in pings.withLock { $0[name] = ping } },
-                statusChanged: { [self] status in states.withLock { $0[name] = status } },
+                processedEvent: { [self] in heartbeats.withLockedValue { $0[name] = ContinuousClock.now } },
+                registerPing: { [self] ping in pings.withLockedValue { $0[name] = ping } },
+                statusChanged: { [self] status in states.withLockedValue { $0[name] = status } },
                 registerSink: { [self] sink in
-                    sinks.withLock { $0[name] = sink }
-                    if let texts = hmsTexts.withLock({ $0 }) { sink(.hmsTexts(texts)) }
+                    sinks.withLockedValue { $0[name] = sink }
+                    if let texts = hmsTexts.withLockedValue({ $0 }) { sink(.hmsTexts(texts)) }
                 }),
             snapshots: camera.map { SnapshotWriter(hub: $0, directory: bridge.stateDirectory + "/snapshots") })
         await driver.run()
-        sinks.withLock { _ = $0.removeValue(forKey: name) }
-        pings.withLock { _ = $0.removeValue(forKey: name) }
-        heartbeats.withLock { _ = $0.removeValue(forKey: name) }
+        sinks.withLockedValue { _ = $0.removeValue(forKey: name) }
+        pings.withLockedValue { _ = $0.removeValue(forKey: name) }
+        heartbeats.withLockedValue { _ = $0.removeValue(forKey: name) }
         await current.link?.close()
         await port.close()
         if !Task.isCancelled {
@@ -338,21 +338,21 @@ package struct PrinterStatus: Sendable, Equatable {
 
 /// The link a slot uses now, so a reload can close it after handing over the new one.
 final class CurrentLink: Sendable {
-    private let value = Mutex<(any ClosablePrinterLink)?>(nil)
+    private let value = NIOLockedValueBox<(any ClosablePrinterLink)?>(nil)
     var link: (any ClosablePrinterLink)? {
-        get { value.withLock { $0 } }
-        set { value.withLock { $0 = newValue } }
+        get { value.withLockedValue { $0 } }
+        set { value.withLockedValue { $0 = newValue } }
     }
 }
 
 /// Counts slots that finished starting.
 private final class ReadinessCounter: Sendable {
-    private let remaining: Mutex<Int>
-    init(expected: Int) { remaining = Mutex(expected) }
+    private let remaining: NIOLockedValueBox<Int>
+    init(expected: Int) { remaining = NIOLockedValueBox(expected) }
 
     /// Records one slot; true for the last one.
     func arrive() -> Bool {
-        remaining.withLock { count in
+        remaining.withLockedValue { count in
             count -= 1
             return count == 0
         }

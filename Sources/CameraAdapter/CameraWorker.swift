@@ -3,7 +3,7 @@
 
 import BridgeRuntime
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -32,7 +32,7 @@ final class CameraWorker: Sendable {
         var started = false
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let wakeup = DispatchSemaphore(value: 0)
     private let name: String
     private let initialBackoff: Duration
@@ -44,7 +44,7 @@ final class CameraWorker: Sendable {
         self.maximumBackoff = maximumBackoff
     }
 
-    var isStopped: Bool { state.withLock { $0.stopped } }
+    var isStopped: Bool { state.withLockedValue { $0.stopped } }
 
     /// OpenSSL writes with write(2): a printer that closes first would raise SIGPIPE and kill the
     /// process; ignored process-wide, so such a write fails with EPIPE instead.
@@ -61,7 +61,7 @@ final class CameraWorker: Sendable {
         _ = Self.ignoreBrokenPipes
         let (stream, continuation) = AsyncStream.makeStream(
             of: CameraSourceEvent.self, bufferingPolicy: .bufferingNewest(16))
-        let alreadyStarted = state.withLock { state -> Bool in
+        let alreadyStarted = state.withLockedValue { state -> Bool in
             defer { state.started = true }
             if state.started || state.stopped { return true }
             state.continuation = continuation
@@ -85,7 +85,7 @@ final class CameraWorker: Sendable {
                     + backoff.components.attoseconds / 1_000_000_000)))
                 if !outcome.delivered { backoff = min(backoff * 2, maximumBackoff) }
             }
-            let continuation = state.withLock { state -> AsyncStream<CameraSourceEvent>.Continuation? in
+            let continuation = state.withLockedValue { state -> AsyncStream<CameraSourceEvent>.Continuation? in
                 defer { state.continuation = nil }
                 return state.continuation
             }
@@ -98,12 +98,12 @@ final class CameraWorker: Sendable {
 
     /// Sends one event to the consumer.
     func emit(_ event: CameraSourceEvent) {
-        state.withLock { _ = $0.continuation?.yield(event) }
+        state.withLockedValue { _ = $0.continuation?.yield(event) }
     }
 
     /// Stops: no new connections, blocked reads on registered sockets return at once.
     func stop() {
-        let first = state.withLock { state -> Bool in
+        let first = state.withLockedValue { state -> Bool in
             defer { state.stopped = true }
             for descriptor in state.descriptors { _ = shutdown(descriptor, Int32(SHUT_RDWR)) }
             return !state.stopped
@@ -113,7 +113,7 @@ final class CameraWorker: Sendable {
 
     /// Registers a socket that `stop()` shuts down; false (and nothing registered) when already stopped.
     func register(_ descriptor: Int32) -> Bool {
-        state.withLock { state in
+        state.withLockedValue { state in
             guard !state.stopped else { return false }
             state.descriptors.insert(descriptor)
             return true
@@ -122,6 +122,6 @@ final class CameraWorker: Sendable {
 
     /// Unregisters a socket before it is closed (so `stop()` never shuts down a reused number).
     func unregister(_ descriptor: Int32) {
-        state.withLock { _ = $0.descriptors.remove(descriptor) }
+        state.withLockedValue { _ = $0.descriptors.remove(descriptor) }
     }
 }

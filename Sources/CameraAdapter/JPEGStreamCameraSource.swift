@@ -2,7 +2,7 @@
 // The P1/A1 camera: framed JPEGs over TLS on port 6000, passed through as they arrive.
 
 package import BridgeRuntime
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A P1P, P1S, A1, A1 mini or A2L camera (bambu-lan.md §7.2).
 ///
@@ -18,7 +18,7 @@ package final class JPEGStreamCameraSource: CameraSource {
     private let settings: CameraSourceSettings
     private let worker: CameraWorker
     /// The learned pin (pinned mode without a stored pin) and the count of silent logins.
-    private let memory: Mutex<(pin: String?, silentLogins: Int)>
+    private let memory: NIOLockedValueBox<(pin: String?, silentLogins: Int)>
 
     package init(settings: CameraSourceSettings) {
         self.settings = settings
@@ -26,9 +26,9 @@ package final class JPEGStreamCameraSource: CameraSource {
             name: "camera-\(settings.serial)", initialBackoff: settings.initialBackoff,
             maximumBackoff: settings.maximumBackoff)
         if case .pinned(_, let pin) = settings.security {
-            memory = Mutex((pin, 0))
+            memory = NIOLockedValueBox((pin, 0))
         } else {
-            memory = Mutex((nil, 0))
+            memory = NIOLockedValueBox((nil, 0))
         }
     }
 
@@ -54,13 +54,13 @@ package final class JPEGStreamCameraSource: CameraSource {
         do {
             connection = try PrinterTLSConnection(
                 host: settings.host, port: settings.port, security: settings.security,
-                pin: memory.withLock { $0.pin }, timeout: settings.readTimeout, worker: worker)
+                pin: memory.withLockedValue { $0.pin }, timeout: settings.readTimeout, worker: worker)
         } catch {
             return (error, false)
         }
         defer { connection.close() }
         if case .pinned = settings.security, let fingerprint = connection.fingerprint {
-            memory.withLock { if $0.pin == nil { $0.pin = fingerprint } }
+            memory.withLockedValue { if $0.pin == nil { $0.pin = fingerprint } }
         }
         var delivered = false
         do {
@@ -85,7 +85,7 @@ package final class JPEGStreamCameraSource: CameraSource {
                 guard let jpeg = try readExactly(size, from: connection) else {
                     return (CameraConnectionError(reason: "the printer closed the camera connection", permanent: false), delivered)
                 }
-                memory.withLock { $0.silentLogins = 0 }
+                memory.withLockedValue { $0.silentLogins = 0 }
                 let now = ContinuousClock.now
                 if let lastDelivered, now - lastDelivered < minimumInterval { continue }
                 guard let size = JPEGImageInfo.dimensions(of: jpeg) else {
@@ -110,7 +110,7 @@ package final class JPEGStreamCameraSource: CameraSource {
 
     /// The printer closed right after the login without a byte: what it does with a wrong code.
     private func silentLogin() -> CameraConnectionError {
-        let count = memory.withLock { state in
+        let count = memory.withLockedValue { state in
             state.silentLogins += 1
             return state.silentLogins
         }

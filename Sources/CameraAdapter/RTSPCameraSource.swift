@@ -3,7 +3,7 @@
 
 package import BridgeRuntime
 internal import CLibAV
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// An X1, X1C, X1E, P2S, H2S, H2D, H2D Pro, H2C or X2D camera (bambu-lan.md §7.1).
 ///
@@ -19,7 +19,7 @@ package final class RTSPCameraSource: CameraSource {
 
     private let settings: CameraSourceSettings
     private let worker: CameraWorker
-    private let learnedPin: Mutex<String?>
+    private let learnedPin: NIOLockedValueBox<String?>
 
     package init(settings: CameraSourceSettings) {
         self.settings = settings
@@ -27,9 +27,9 @@ package final class RTSPCameraSource: CameraSource {
             name: "camera-\(settings.serial)", initialBackoff: settings.initialBackoff,
             maximumBackoff: settings.maximumBackoff)
         if case .pinned(_, let pin) = settings.security {
-            learnedPin = Mutex(pin)
+            learnedPin = NIOLockedValueBox(pin)
         } else {
-            learnedPin = Mutex(nil)
+            learnedPin = NIOLockedValueBox(nil)
         }
         MediaLibraries.initialize()
     }
@@ -45,12 +45,12 @@ package final class RTSPCameraSource: CameraSource {
         do {
             upstream = try PrinterTLSConnection(
                 host: settings.host, port: settings.port, security: settings.security,
-                pin: learnedPin.withLock { $0 }, timeout: settings.readTimeout, worker: worker)
+                pin: learnedPin.withLockedValue { $0 }, timeout: settings.readTimeout, worker: worker)
         } catch {
             return (error, false)
         }
         if case .pinned = settings.security, let fingerprint = upstream.fingerprint {
-            learnedPin.withLock { if $0 == nil { $0 = fingerprint } }
+            learnedPin.withLockedValue { if $0 == nil { $0 = fingerprint } }
         }
         let relay: LoopbackTLSRelay
         do {

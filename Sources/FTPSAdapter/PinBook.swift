@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // The certificate fingerprints one client expects and has seen.
 
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The pin a transfer must match, and the fingerprint the last handshake showed.
 ///
@@ -16,26 +16,26 @@ final class PinBook: Sendable {
         var learns: Bool
     }
 
-    private let state: Mutex<State>
+    private let state: NIOLockedValueBox<State>
 
     init(security: FTPSTransportSecurity) {
         switch security {
         case .pinned(_, let pin):
-            state = Mutex(State(expected: pin?.lowercased(), lastSeen: nil, learns: pin == nil))
+            state = NIOLockedValueBox(State(expected: pin?.lowercased(), lastSeen: nil, learns: pin == nil))
         case .insecure, .ca:
-            state = Mutex(State(expected: nil, lastSeen: nil, learns: false))
+            state = NIOLockedValueBox(State(expected: nil, lastSeen: nil, learns: false))
         }
     }
 
     /// The pin the next handshake must match, if any.
-    var expected: String? { state.withLock { $0.expected } }
+    var expected: String? { state.withLockedValue { $0.expected } }
 
     /// The SHA-256 (hex) of the last certificate a handshake presented.
-    var lastSeen: String? { state.withLock { $0.lastSeen } }
+    var lastSeen: String? { state.withLockedValue { $0.lastSeen } }
 
     /// Records a handshake's fingerprint; `accepted` when our certificate check passed it.
     func saw(_ fingerprint: String, learn accepted: Bool) {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.lastSeen = fingerprint
             if accepted, state.learns, state.expected == nil { state.expected = fingerprint }
         }

@@ -2,6 +2,7 @@
 // Runs one printer's transfers one after another on a thread of their own.
 
 import Foundation
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// A serial job queue drained by one dedicated thread.
@@ -22,7 +23,7 @@ final class TransferQueue: Sendable {
         var draining = false
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let name: String
 
     init(name: String) {
@@ -31,7 +32,7 @@ final class TransferQueue: Sendable {
 
     /// Appends `job`; starts the thread if none is draining the queue.
     func submit(_ job: Job) {
-        let startThread = state.withLock { state -> Bool in
+        let startThread = state.withLockedValue { state -> Bool in
             state.jobs.append(job)
             guard !state.draining else { return false }
             state.draining = true
@@ -48,7 +49,7 @@ final class TransferQueue: Sendable {
     }
 
     private func next() -> Job? {
-        state.withLock { state -> Job? in
+        state.withLockedValue { state -> Job? in
             guard !state.jobs.isEmpty else {
                 state.draining = false
                 return nil

@@ -8,7 +8,7 @@ internal import CMosquitto
 internal import COpenSSL
 import Foundation
 package import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Where and how to connect.
 package struct MQTTEndpoint: Sendable {
@@ -121,7 +121,7 @@ package final class MQTTClient: @unchecked Sendable {
     private let endpoint: MQTTEndpoint
     private let schedule: RetrySchedule
     private let logger: Logger
-    private let shared = Mutex(SharedState())
+    private let shared = NIOLockedValueBox(SharedState())
     private let wake: WakePipe
 
     /// The libmosquitto handle as other threads may see it (see the class comment).
@@ -141,7 +141,7 @@ package final class MQTTClient: @unchecked Sendable {
         self.logger = logger
         (events, continuation) = AsyncStream<MQTTEvent>.makeStream(bufferingPolicy: .bufferingNewest(10_000))
         wake = try WakePipe()
-        if case .pinned(_, let pin) = endpoint.security { shared.withLock { $0.pin = pin } }
+        if case .pinned(_, let pin) = endpoint.security { shared.withLockedValue { $0.pin = pin } }
     }
 
     /// Starts the network thread.
@@ -154,7 +154,7 @@ package final class MQTTClient: @unchecked Sendable {
     /// Publishes one message; dropped (with a log line) while disconnected.
     @discardableResult
     package func publish(topic: String, payload: [UInt8], qos: Int) -> Bool {
-        let published = shared.withLock { state -> Bool in
+        let published = shared.withLockedValue { state -> Bool in
             guard let handle = state.handle?.raw else { return false }
             let rc = payload.withUnsafeBytes { bytes in
                 mosquitto_publish(handle, nil, topic, Int32(bytes.count), bytes.baseAddress, Int32(qos), false)
@@ -172,7 +172,7 @@ package final class MQTTClient: @unchecked Sendable {
     /// Stops the thread and waits up to `timeout` for it to finish (it may be inside a blocking
     /// connect to an unreachable host; it then ends on its own). Works in a cancelled task too.
     package func stop(timeout: Duration = .seconds(3)) async {
-        let finished = shared.withLock { state -> Bool in
+        let finished = shared.withLockedValue { state -> Bool in
             state.running = false
             if let handle = state.handle?.raw { mosquitto_disconnect(handle) }
             return state.finished
@@ -181,7 +181,7 @@ package final class MQTTClient: @unchecked Sendable {
         if !finished {
             await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
                 let token = UInt64.random(in: 0...UInt64.max)
-                let resumeNow = shared.withLock { state -> Bool in
+                let resumeNow = shared.withLockedValue { state -> Bool in
                     if state.finished { return true }
                     state.waiters[token] = waiter
                     return false
@@ -192,14 +192,14 @@ package final class MQTTClient: @unchecked Sendable {
                 }
                 let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
                 DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
-                    self.shared.withLock { $0.waiters.removeValue(forKey: token) }?.resume()
+                    self.shared.withLockedValue { $0.waiters.removeValue(forKey: token) }?.resume()
                 }
             }
         }
         continuation.finish()
     }
 
-    private var isRunning: Bool { shared.withLock { $0.running } }
+    private var isRunning: Bool { shared.withLockedValue { $0.running } }
 
     // MARK: - Network thread
 
@@ -209,7 +209,7 @@ package final class MQTTClient: @unchecked Sendable {
         let contextPointer = Unmanaged.passRetained(context).toOpaque()
         defer {
             Unmanaged<CallbackContext>.fromOpaque(contextPointer).release()
-            let waiters = shared.withLock { state -> [CheckedContinuation<Void, Never>] in
+            let waiters = shared.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
                 state.finished = true
                 defer { state.waiters.removeAll() }
                 return Array(state.waiters.values)
@@ -241,13 +241,13 @@ package final class MQTTClient: @unchecked Sendable {
         while isRunning {
             continuation.yield(.connecting)
             copenssl_policy_reset(policy)
-            if let pin = shared.withLock({ $0.pin }) { copy(pin, into: &policy.pointee.expected_pin) }
+            if let pin = shared.withLockedValue({ $0.pin }) { copy(pin, into: &policy.pointee.expected_pin) }
             context.reset()
             var failure: MQTTFailure
             let rc = mosquitto_connect(handle, endpoint.host, Int32(endpoint.port), Int32(endpoint.keepaliveSeconds))
             if rc == MOSQ_ERR_SUCCESS.rawValue {
                 let published = Handle(raw: handle)
-                shared.withLock { $0.handle = published }
+                shared.withLockedValue { $0.handle = published }
                 var loopRC = MOSQ_ERR_SUCCESS.rawValue
                 while isRunning {
                     loopRC = pollOnce(handle)
@@ -257,11 +257,11 @@ package final class MQTTClient: @unchecked Sendable {
                         context.announced = true
                         attempt = 0
                         let fingerprint = seenPin(policy)
-                        if case .pinned = endpoint.security, let fingerprint { shared.withLock { $0.pin = fingerprint } }
+                        if case .pinned = endpoint.security, let fingerprint { shared.withLockedValue { $0.pin = fingerprint } }
                         continuation.yield(.connected(fingerprint: fingerprint))
                     }
                 }
-                shared.withLock { $0.handle = nil }
+                shared.withLockedValue { $0.handle = nil }
                 _ = mosquitto_disconnect(handle)
                 if let refusal = context.refusal {
                     failure = refusal
@@ -451,7 +451,7 @@ private func string<T>(from field: inout T) -> String {
 final class WakePipe: @unchecked Sendable {
     private let readEnd: Int32
     private let writeEnd: Int32
-    private let closed = Mutex(false)
+    private let closed = NIOLockedValueBox(false)
 
     init() throws {
         var ends: [Int32] = [-1, -1]
@@ -465,7 +465,7 @@ final class WakePipe: @unchecked Sendable {
     }
 
     func signal() {
-        closed.withLock { isClosed in
+        closed.withLockedValue { isClosed in
             guard !isClosed else { return }
             var byte: UInt8 = 1
             _ = Glibc.write(writeEnd, &byte, 1)
@@ -491,7 +491,7 @@ final class WakePipe: @unchecked Sendable {
     }
 
     func close() {
-        closed.withLock { isClosed in
+        closed.withLockedValue { isClosed in
             guard !isClosed else { return }
             isClosed = true
             Glibc.close(readEnd)

@@ -5,7 +5,7 @@
 import Glibc
 #endif
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Reports when a process opens or closes one pty slave.
 ///
@@ -48,13 +48,13 @@ final class PresenceMonitor: Sendable {
         var started = false
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     private init() {}
 
     /// Adds a watch on `path`, starting the instance and its thread the first time.
     func addWatch(_ path: String) throws -> Int32 {
-        let (descriptor, start) = try state.withLock { state throws -> (Int32, Bool) in
+        let (descriptor, start) = try state.withLockedValue { state throws -> (Int32, Bool) in
             if state.descriptor < 0 {
                 let descriptor = inotify_init1(Int32(IN_CLOEXEC))
                 guard descriptor >= 0 else { throw PTYError(operation: "inotify_init1", errno: errno) }
@@ -66,7 +66,7 @@ final class PresenceMonitor: Sendable {
         if start { startThread(descriptor) }
         let mask = UInt32(IN_OPEN) | UInt32(IN_CLOSE_WRITE) | UInt32(IN_CLOSE_NOWRITE)
         // Under the lock, so the thread cannot see an event of this watch before it is registered.
-        return try state.withLock { state throws -> Int32 in
+        return try state.withLockedValue { state throws -> Int32 in
             let watch = inotify_add_watch(descriptor, path, mask)
             guard watch >= 0 else { throw PTYError(operation: "inotify_add_watch \(path)", errno: errno) }
             state.pending[watch] = []
@@ -77,14 +77,14 @@ final class PresenceMonitor: Sendable {
     /// Installs the port's handler and replays what happened since the watch was added.
     /// Handlers run under the monitor's lock, so each port sees its changes in order.
     func setHandler(_ handler: @escaping @Sendable (HostPresenceWatcher.Change) -> Void, for watch: Int32) {
-        state.withLock { state in
+        state.withLockedValue { state in
             for change in state.pending.removeValue(forKey: watch) ?? [] { handler(change) }
             state.handlers[watch] = handler
         }
     }
 
     func removeWatch(_ watch: Int32) {
-        let descriptor = state.withLock { state -> Int32 in
+        let descriptor = state.withLockedValue { state -> Int32 in
             state.handlers[watch] = nil
             state.pending[watch] = nil
             return state.descriptor
@@ -94,7 +94,7 @@ final class PresenceMonitor: Sendable {
 
     /// Hands one change to its port, or keeps it until the port installs its handler.
     private func deliver(_ change: HostPresenceWatcher.Change, watch: Int32) {
-        state.withLock { state in
+        state.withLockedValue { state in
             if let handler = state.handlers[watch] {
                 handler(change)
             } else if state.pending[watch] != nil {

@@ -6,9 +6,9 @@ import Glibc
 #endif
 package import BridgeRuntime
 package import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import Synchronization
 
 /// A pseudo-terminal that serial hosts open as if it were a USB printer.
 ///
@@ -19,7 +19,7 @@ import Synchronization
 /// events on the slave; output is dropped while nobody is attached.
 ///
 /// `@unchecked Sendable`: the descriptors are set once in `init` and closed once in `close()`;
-/// mutable state lives in `state` behind a `Mutex`; the NIO channel is thread-safe.
+/// mutable state lives in `state` behind a lock; the NIO channel is thread-safe.
 package final class PseudoTerminal: HostPort, @unchecked Sendable {
     /// `<device_dir>/<name>`.
     package let linkPath: String
@@ -66,8 +66,8 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
 
     /// The port state behind a lock, shared by the port and its channel handler.
     final class PortStateBox: Sendable {
-        let mutex = Mutex(PortState())
-        func withLock<Result>(_ body: (inout PortState) -> Result) -> Result { mutex.withLock { body(&$0) } }
+        let mutex = NIOLockedValueBox(PortState())
+        func withLock<Result>(_ body: (inout PortState) -> Result) -> Result { mutex.withLockedValue { body(&$0) } }
     }
 
     /// Creates the pty, sets it up and links it as `<directory>/<name>`.

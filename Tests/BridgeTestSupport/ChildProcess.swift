@@ -2,7 +2,7 @@
 // Runs the built bambu-serial (sim, run) as a child process and reads its output by line.
 
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A child process whose standard output and error are collected line by line.
 ///
@@ -135,16 +135,16 @@ private final class LineBuffer: @unchecked Sendable {
 
 /// Lines collected from one pipe.
 private final class LineStore: Sendable {
-    private let lines = Mutex<[String]>([])
-    private let mirrorBox = Mutex<OutputMirror?>(nil)
-    var all: [String] { lines.withLock { $0 } }
+    private let lines = NIOLockedValueBox<[String]>([])
+    private let mirrorBox = NIOLockedValueBox<OutputMirror?>(nil)
+    var all: [String] { lines.withLockedValue { $0 } }
     var mirror: OutputMirror? {
-        get { mirrorBox.withLock { $0 } }
-        set { mirrorBox.withLock { $0 = newValue } }
+        get { mirrorBox.withLockedValue { $0 } }
+        set { mirrorBox.withLockedValue { $0 = newValue } }
     }
     func append(_ new: [String]) {
         guard !new.isEmpty else { return }
-        lines.withLock { $0.append(contentsOf: new) }
+        lines.withLockedValue { $0.append(contentsOf: new) }
         mirror?.write(new)
     }
 }
@@ -152,21 +152,21 @@ private final class LineStore: Sendable {
 /// Copies a child's output to `$BAMBU_TEST_OUTPUT_DIR`, so `.ci/check-secrets.sh` can search the
 /// output of the whole test run for the access codes it used.
 package final class OutputMirror: Sendable {
-    private let handle: Mutex<FileHandle?>
+    private let handle: NIOLockedValueBox<FileHandle?>
 
     init(name: String) {
         guard let directory = ProcessInfo.processInfo.environment["BAMBU_TEST_OUTPUT_DIR"], !directory.isEmpty else {
-            handle = Mutex(nil)
+            handle = NIOLockedValueBox(nil)
             return
         }
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/swift-\(name).log"
         _ = FileManager.default.createFile(atPath: path, contents: nil)
-        handle = Mutex(FileHandle(forWritingAtPath: path))
+        handle = NIOLockedValueBox(FileHandle(forWritingAtPath: path))
     }
 
     func write(_ lines: [String]) {
-        handle.withLock { $0?.write(Data((lines.joined(separator: "\n") + "\n").utf8)) }
+        handle.withLockedValue { $0?.write(Data((lines.joined(separator: "\n") + "\n").utf8)) }
     }
 
     /// Records the access codes a test's configuration uses.

@@ -3,7 +3,7 @@
 
 package import BridgeCore
 package import BridgeRuntime
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The in-memory twin of the MQTT link.
 ///
@@ -12,24 +12,24 @@ import Synchronization
 package final class InMemoryPrinterLink: PrinterLink, Sendable {
     package let events: AsyncStream<PrinterLinkEvent>
     private let continuation: AsyncStream<PrinterLinkEvent>.Continuation
-    private let recorded = Mutex<[OutgoingRequest]>([])
+    private let recorded = NIOLockedValueBox<[OutgoingRequest]>([])
 
     package init() {
         (events, continuation) = AsyncStream<PrinterLinkEvent>.makeStream()
     }
 
     package func publish(_ request: OutgoingRequest) {
-        recorded.withLock { $0.append(request) }
+        recorded.withLockedValue { $0.append(request) }
     }
 
     /// Everything published so far, in order.
-    package var published: [OutgoingRequest] { recorded.withLock { $0 } }
+    package var published: [OutgoingRequest] { recorded.withLockedValue { $0 } }
 
     /// The payloads published so far, in order.
     package var publishedPayloads: [String] { published.map(\.payload) }
 
     /// Forgets what was published.
-    package func clearPublished() { recorded.withLock { $0.removeAll() } }
+    package func clearPublished() { recorded.withLockedValue { $0.removeAll() } }
 
     /// The link comes up.
     package func connect() { continuation.yield(.up) }

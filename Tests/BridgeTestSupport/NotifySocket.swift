@@ -5,7 +5,7 @@
 import Glibc
 #endif
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Receives what the daemon sends with `sd_notify` (`READY=1`, `STATUS=…`).
 ///
@@ -13,7 +13,7 @@ import Synchronization
 package final class NotifySocket: Sendable {
     package let path: String
     private let descriptor: Int32
-    private let messages = Mutex<[String]>([])
+    private let messages = NIOLockedValueBox<[String]>([])
 
     package init(directory: String) throws {
         path = directory + "/notify.sock"
@@ -43,8 +43,8 @@ package final class NotifySocket: Sendable {
             let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             guard count > 0 else { break }
             let text = String(decoding: buffer[0..<count], as: UTF8.self)
-            messages.withLock { $0.append(text) }
+            messages.withLockedValue { $0.append(text) }
         }
-        return messages.withLock { $0 }
+        return messages.withLockedValue { $0 }
     }
 }

@@ -5,7 +5,7 @@ import BridgeRuntime
 import BridgeTestSupport
 import CameraAdapter
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 #if canImport(Glibc)
@@ -70,21 +70,21 @@ struct CameraTestError: Error, CustomStringConvertible {
 
 /// Collects a source's events from a task so tests can wait on them.
 final class EventLog: Sendable {
-    private let events = Mutex<[CameraSourceEvent]>([])
-    private let ended = Mutex(false)
-    private let endedAt = Mutex<ContinuousClock.Instant?>(nil)
+    private let events = NIOLockedValueBox<[CameraSourceEvent]>([])
+    private let ended = NIOLockedValueBox(false)
+    private let endedAt = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
 
     init(_ stream: AsyncStream<CameraSourceEvent>) {
         Task { [self] in
-            for await event in stream { events.withLock { $0.append(event) } }
-            endedAt.withLock { $0 = .now }
-            ended.withLock { $0 = true }
+            for await event in stream { events.withLockedValue { $0.append(event) } }
+            endedAt.withLockedValue { $0 = .now }
+            ended.withLockedValue { $0 = true }
         }
     }
 
-    var all: [CameraSourceEvent] { events.withLock { $0 } }
-    var isFinished: Bool { ended.withLock { $0 } }
-    var finishedAt: ContinuousClock.Instant? { endedAt.withLock { $0 } }
+    var all: [CameraSourceEvent] { events.withLockedValue { $0 } }
+    var isFinished: Bool { ended.withLockedValue { $0 } }
+    var finishedAt: ContinuousClock.Instant? { endedAt.withLockedValue { $0 } }
     var frames: [CameraFrame] {
         all.compactMap { if case .frame(let frame) = $0 { frame } else { nil } }
     }

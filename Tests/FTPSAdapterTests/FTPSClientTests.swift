@@ -5,6 +5,7 @@ import BridgeTestSupport
 import FTPSAdapter
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import Synchronization
 import Testing
 
@@ -67,18 +68,18 @@ struct FTPSClientTests {
     @Test func uploadStreamsAFileAndReportsProgressUpToTheTotal() async throws {
         try await withServer { server in
             let local = try localFile(in: server, named: "big job.gcode.3mf", bytes: 2_500_000)
-            let reports = Mutex<[(Int64, Int64)]>([])
+            let reports = NIOLockedValueBox<[(Int64, Int64)]>([])
             let client = server.client()
             #expect(client.lastSeenFingerprint == nil)
 
             try await client.upload(localFile: local.path, to: "/uploads/new dir/big job.gcode.3mf") { sent, total in
-                reports.withLock { $0.append((sent, total)) }
+                reports.withLockedValue { $0.append((sent, total)) }
             }
 
             let remote = server.printer.root + "/uploads/new dir/big job.gcode.3mf"
             let uploaded = try Data(contentsOf: URL(fileURLWithPath: remote))
             #expect(uploaded == local.data)
-            let seen = reports.withLock { $0 }
+            let seen = reports.withLockedValue { $0 }
             #expect(seen.count >= 2)
             #expect(seen.last?.0 == 2_500_000)
             #expect(seen.allSatisfy { $0.1 == 2_500_000 })
@@ -431,9 +432,9 @@ struct FTPSClientTests {
 
 /// Strings appended from any thread.
 private final class EventLog: Sendable {
-    private let storage = Mutex<[String]>([])
-    var events: [String] { storage.withLock { $0 } }
-    func append(_ event: String) { storage.withLock { $0.append(event) } }
+    private let storage = NIOLockedValueBox<[String]>([])
+    var events: [String] { storage.withLockedValue { $0 } }
+    func append(_ event: String) { storage.withLockedValue { $0.append(event) } }
 }
 
 /// A tiny deterministic generator for test data.

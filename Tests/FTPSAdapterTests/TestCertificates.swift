@@ -2,7 +2,7 @@
 // A throwaway CA and a printer certificate (CN = serial), made with the openssl command line.
 
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A test PKI shaped like Bambu's: a CA, and a leaf whose CN is the printer serial (bambu-lan.md §1.7).
 ///
@@ -20,11 +20,11 @@ struct TestCertificates: Sendable {
     /// The leaf's SHA-256, lower-case hex without colons.
     let fingerprint: String
 
-    private static let shared = Mutex<TestCertificates?>(nil)
+    private static let shared = NIOLockedValueBox<TestCertificates?>(nil)
 
     /// The process-wide certificates, generated on first use.
     static func make() throws -> TestCertificates {
-        try shared.withLock { cached in
+        try shared.withLockedValue { cached in
             if let cached { return cached }
             let created = try generate()
             cached = created

@@ -3,7 +3,7 @@
 
 import BridgeRuntime
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A stand-in for a printer's camera.
 ///
@@ -24,16 +24,16 @@ final class FakeCameraSource: CameraSource, Sendable {
     }
 
     let behaviour: Behaviour
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     init(_ behaviour: Behaviour) { self.behaviour = behaviour }
 
-    var startCount: Int { state.withLock { $0.starts } }
-    var stopCount: Int { state.withLock { $0.stops } }
+    var startCount: Int { state.withLockedValue { $0.starts } }
+    var stopCount: Int { state.withLockedValue { $0.stops } }
 
     func start() -> AsyncStream<CameraSourceEvent> {
         let (stream, continuation) = AsyncStream<CameraSourceEvent>.makeStream(bufferingPolicy: .bufferingNewest(8))
-        state.withLock {
+        state.withLockedValue {
             $0.starts += 1
             $0.continuation = continuation
         }
@@ -47,7 +47,7 @@ final class FakeCameraSource: CameraSource, Sendable {
                 Thread.sleep(forTimeInterval: Self.seconds(delay))
                 continuation.yield(.streaming)
                 var number = 0
-                while state.withLock({ $0.continuation != nil }) {
+                while state.withLockedValue({ $0.continuation != nil }) {
                     number += 1
                     continuation.yield(.frame(Self.frame(number, size: size)))
                     Thread.sleep(forTimeInterval: Self.seconds(interval))
@@ -59,7 +59,7 @@ final class FakeCameraSource: CameraSource, Sendable {
     }
 
     func stop() {
-        let continuation = state.withLock { state in
+        let continuation = state.withLockedValue { state in
             state.stops += 1
             defer { state.continuation = nil }
             return state.continuation
@@ -89,7 +89,7 @@ final class FakeCameraSource: CameraSource, Sendable {
 
 /// Sources by printer name, made on demand, so tests can look at the one the hub got.
 final class FakeCameras: Sendable {
-    private let made = Mutex<[String: [FakeCameraSource]]>([:])
+    private let made = NIOLockedValueBox<[String: [FakeCameraSource]]>([:])
     private let behaviours: [String: FakeCameraSource.Behaviour]
 
     init(_ behaviours: [String: FakeCameraSource.Behaviour]) { self.behaviours = behaviours }
@@ -99,12 +99,12 @@ final class FakeCameras: Sendable {
         { [self] name in
             guard let behaviour = behaviours[name] else { return nil }
             let source = FakeCameraSource(behaviour)
-            made.withLock { $0[name, default: []].append(source) }
+            made.withLockedValue { $0[name, default: []].append(source) }
             return source
         }
     }
 
-    func sources(_ name: String) -> [FakeCameraSource] { made.withLock { $0[name] ?? [] } }
+    func sources(_ name: String) -> [FakeCameraSource] { made.withLockedValue { $0[name] ?? [] } }
     func starts(_ name: String) -> Int { sources(name).reduce(0) { $0 + $1.startCount } }
     func stops(_ name: String) -> Int { sources(name).reduce(0) { $0 + $1.stopCount } }
 }

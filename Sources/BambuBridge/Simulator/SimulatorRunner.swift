@@ -6,7 +6,7 @@ import BambuSimulator
 import Foundation
 import Logging
 import MQTTAdapter
-import Synchronization
+import NIOConcurrencyHelpers
 import UnixSignals
 
 #if canImport(Glibc)
@@ -28,12 +28,12 @@ final class SimulatorRunner: Sendable {
     private let interval: Double
     private let speed: Double
     private let logger: Logger
-    private let broker = Mutex<Process?>(nil)
-    private let storageServer = Mutex<Process?>(nil)
-    private let cameraServer = Mutex<Process?>(nil)
+    private let broker = NIOLockedValueBox<Process?>(nil)
+    private let storageServer = NIOLockedValueBox<Process?>(nil)
+    private let cameraServer = NIOLockedValueBox<Process?>(nil)
     private let jpegCameraFramesPerSecond: Int
-    private let printers: Mutex<[String: SimulatedPrinter]>
-    private let output = Mutex(())
+    private let printers: NIOLockedValueBox<[String: SimulatedPrinter]>
+    private let output = NIOLock()
 
     init(
         directory: String, models: [PrinterModel], interval: Double, speed: Double, jpegCameraFramesPerSecond: Int = 2,
@@ -64,7 +64,7 @@ final class SimulatorRunner: Sendable {
                     ftpsPort: ports[models.count + index], cameraPort: ports[2 * models.count + index]))
         }
         self.identities = identities
-        printers = Mutex(
+        printers = NIOLockedValueBox(
             Dictionary(
                 uniqueKeysWithValues: identities.map {
                     ($0.serial, SimulatedPrinter(name: $0.name, model: $0.model, serial: $0.serial))
@@ -145,7 +145,7 @@ final class SimulatorRunner: Sendable {
         guard parts.count == 3, parts[0] == "device", parts[2] == "request" else { return }
         let serial = String(parts[1])
         let text = String(decoding: payload, as: UTF8.self)
-        let replies: [JSONValue]? = printers.withLock { printers in
+        let replies: [JSONValue]? = printers.withLockedValue { printers in
             guard var printer = printers[serial] else { return nil }
             let request = (try? JSONValue(parsing: payload)) ?? .null
             printer.advance(to: now)
@@ -159,7 +159,7 @@ final class SimulatorRunner: Sendable {
     }
 
     private func publishPeriodicReports(at now: Duration, client: MQTTClient) {
-        let reports: [(String, JSONValue)] = printers.withLock { printers in
+        let reports: [(String, JSONValue)] = printers.withLockedValue { printers in
             var reports: [(String, JSONValue)] = []
             for serial in printers.keys.sorted() {
                 guard var printer = printers[serial] else { continue }
@@ -273,7 +273,7 @@ final class SimulatorRunner: Sendable {
             say("error unknown command: \(verb)")
             return
         }
-        let (messages, state): ([JSONValue], String) = printers.withLock { printers in
+        let (messages, state): ([JSONValue], String) = printers.withLockedValue { printers in
             guard var printer = printers[identity.serial] else { return ([], "?") }
             printer.advance(to: now)
             let messages = printer.apply(control, at: now)
@@ -338,7 +338,7 @@ final class SimulatorRunner: Sendable {
             process.standardOutput = log
             process.standardError = log
             try process.run()
-            storageServer.withLock { $0 = process }
+            storageServer.withLockedValue { $0 = process }
             let clock = ContinuousClock()
             let deadline = clock.now + .seconds(15)
             while clock.now < deadline {
@@ -377,7 +377,7 @@ final class SimulatorRunner: Sendable {
             process.standardOutput = log
             process.standardError = log
             try process.run()
-            cameraServer.withLock { $0 = process }
+            cameraServer.withLockedValue { $0 = process }
             let clock = ContinuousClock()
             let deadline = clock.now + .seconds(15)
             while clock.now < deadline {
@@ -394,7 +394,7 @@ final class SimulatorRunner: Sendable {
     }
 
     private func stopCameras() {
-        guard let process = cameraServer.withLock({ state -> Process? in
+        guard let process = cameraServer.withLockedValue({ state -> Process? in
             defer { state = nil }
             return state
         }) else { return }
@@ -402,7 +402,7 @@ final class SimulatorRunner: Sendable {
     }
 
     private func stopStorage() {
-        guard let process = storageServer.withLock({ state -> Process? in
+        guard let process = storageServer.withLockedValue({ state -> Process? in
             defer { state = nil }
             return state
         }) else { return }
@@ -453,7 +453,7 @@ final class SimulatorRunner: Sendable {
             throw SimulatorError("cannot start /usr/sbin/mosquitto: \(error.localizedDescription) (apt-get install mosquitto)")
         }
         try? "\(process.processIdentifier)\n".write(toFile: files.brokerPIDPath, atomically: true, encoding: .utf8)
-        broker.withLock { $0 = process }
+        broker.withLockedValue { $0 = process }
     }
 
     private func startBrokerReporting() {
@@ -466,7 +466,7 @@ final class SimulatorRunner: Sendable {
     }
 
     private func stopBroker() {
-        guard let process = broker.withLock({ state -> Process? in
+        guard let process = broker.withLockedValue({ state -> Process? in
             defer { state = nil }
             return state
         }) else { return }
@@ -483,7 +483,7 @@ final class SimulatorRunner: Sendable {
             {
                 return
             }
-            if let process = broker.withLock({ $0 }), !process.isRunning {
+            if let process = broker.withLockedValue({ $0 }), !process.isRunning {
                 let log = (try? String(contentsOfFile: files.brokerLogPath, encoding: .utf8)) ?? ""
                 throw SimulatorError("mosquitto exited: \(log)")
             }
@@ -506,7 +506,7 @@ final class SimulatorRunner: Sendable {
 
     /// Writes one line to standard output at once (tests and `make demo` read it).
     private func say(_ line: String) {
-        output.withLock { _ in
+        output.withLock {
             var bytes = Array((line + "\n").utf8)
             while !bytes.isEmpty {
                 let written = bytes.withUnsafeBytes { Glibc.write(1, $0.baseAddress, $0.count) }
