@@ -333,7 +333,9 @@ final class HostInput: Sendable {
         tcflow(slave, TCOOFF)
         let chunk = (bytes ?? []) + readAvailable()
         PresenceMonitor.shared.drainEvents()
-        tcflow(slave, TCOON)
+        // Output restarts only after the events are taken: an event the monitor reads later must not
+        // join this batch, as the bytes it stands for are not in `chunk`.
+        defer { tcflow(slave, TCOON) }
         state.withLock { state in
             state.catchUpScheduled = false
             guard !state.closed else { return }
