@@ -54,6 +54,8 @@ final class PresenceMonitor: Sendable {
     }
 
     private let state = Mutex(State())
+    /// The inotify descriptor once created (-1 before), readable without the lock (`hasQueuedEvents`).
+    private let sharedDescriptor = Atomic<Int32>(-1)
 
     private init() {}
 
@@ -64,6 +66,7 @@ final class PresenceMonitor: Sendable {
                 let descriptor = inotify_init1(Int32(IN_CLOEXEC) | Int32(IN_NONBLOCK))
                 guard descriptor >= 0 else { throw PTYError(operation: "inotify_init1", errno: errno) }
                 state.descriptor = descriptor
+                sharedDescriptor.store(descriptor, ordering: .releasing)
             }
             defer { state.started = true }
             return (state.descriptor, !state.started)
@@ -95,6 +98,15 @@ final class PresenceMonitor: Sendable {
             return state.descriptor
         }
         _ = inotify_rm_watch(descriptor, watch)
+    }
+
+    /// Whether the kernel holds events nobody has read yet; takes no lock, so a port may ask while
+    /// holding its own (handlers run under the monitor's lock and take the port's).
+    func hasQueuedEvents() -> Bool {
+        let descriptor = sharedDescriptor.load(ordering: .acquiring)
+        guard descriptor >= 0 else { return false }
+        var count: Int32 = 0
+        return ioctl(descriptor, UInt(FIONREAD), &count) == 0 && count > 0
     }
 
     /// Reads every queued event and hands each to its port, in order; never blocks.

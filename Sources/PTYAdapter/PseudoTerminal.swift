@@ -186,38 +186,46 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
     package func write(_ bytes: [UInt8], forHost generation: Int) { write(bytes, forHost: Optional(generation)) }
 
     private func write(_ bytes: [UInt8], forHost generation: Int?) {
-        enum Route { case done, queued(ArraySlice<UInt8>) }
-        // Learn of every open and close that happened before this write: none may get this reply.
-        PresenceMonitor.shared.drainEvents()
+        enum Route { case done, retry, queued(ArraySlice<UInt8>) }
         var wrote = false
-        let route = state.withLock { state -> Route in
-            guard state.attached, !state.closed, channel.isActive else { return .done }
-            if let generation, generation != state.generation { return .done }
-            if state.hostChangeUnapplied { return .done }
-            wrote = true
-            guard channel.isWritable else {
-                state.droppedWrites += 1
-                return .done
-            }
-            if state.queuedWrites > 0 {
-                state.queuedWrites += 1
-                return .queued(bytes[...])
-            }
-            // Written under the lock: `close()` cannot close the descriptor meanwhile.
-            var written = 0
-            while written < bytes.count {
-                let count = bytes[written...].withUnsafeBytes { Glibc.write(masterDescriptor, $0.baseAddress, $0.count) }
-                if count > 0 {
-                    written += count
-                } else if count < 0 && errno == EINTR {
-                    continue
-                } else {
-                    break  // EAGAIN: the pty is full; NIO writes the rest when it drains
+        var route = Route.retry
+        var attempts = 0
+        while case .retry = route {
+            attempts += 1
+            // Learn of every open and close that happened before this write: none may get this reply.
+            PresenceMonitor.shared.drainEvents()
+            route = state.withLock { state -> Route in
+                guard state.attached, !state.closed, channel.isActive else { return .done }
+                if let generation, generation != state.generation { return .done }
+                if state.hostChangeUnapplied { return .done }
+                // Events queued since the drain (other ports' too): read them first, so the check is as
+                // of the write; bounded, as a busy farm's writes never stop queueing events.
+                if attempts < 16, PresenceMonitor.shared.hasQueuedEvents() { return .retry }
+                wrote = true
+                guard channel.isWritable else {
+                    state.droppedWrites += 1
+                    return .done
                 }
+                if state.queuedWrites > 0 {
+                    state.queuedWrites += 1
+                    return .queued(bytes[...])
+                }
+                // Written under the lock: `close()` cannot close the descriptor meanwhile.
+                var written = 0
+                while written < bytes.count {
+                    let count = bytes[written...].withUnsafeBytes { Glibc.write(masterDescriptor, $0.baseAddress, $0.count) }
+                    if count > 0 {
+                        written += count
+                    } else if count < 0 && errno == EINTR {
+                        continue
+                    } else {
+                        break  // EAGAIN: the pty is full; NIO writes the rest when it drains
+                    }
+                }
+                guard written < bytes.count else { return .done }
+                state.queuedWrites += 1
+                return .queued(bytes[written...])
             }
-            guard written < bytes.count else { return .done }
-            state.queuedWrites += 1
-            return .queued(bytes[written...])
         }
         if wrote { input.discardOutputIfHostChanged() }
         guard case .queued(let remainder) = route else { return }

@@ -314,12 +314,10 @@ import Glibc
                 + "daemon RSS \(memoryBefore) kB -> \(memoryAfter) kB")
         #expect(answered == sent)
         #expect(sent >= 50)
-        // Known issue (debug build, loaded 2-core machine): the median stays ~2 ms but some round trips
-        // take up to ~1.3 s, because host bytes queue behind the report backlog in the session's one
-        // event stream. Goal: 95 % under 100 ms.
-        withKnownIssue("M105 waits behind a report backlog during a 1,000/s flood", isIntermittent: true) {
-            #expect(p95 < .milliseconds(100), "M105 round trips during the flood: median \(median), p95 \(p95), worst \(worst)")
-        }
+        // Host events overtake a report backlog (SessionInbox), so an M105 waits for at most the one report
+        // being merged: 95 % of round trips well under 100 ms even on a loaded 2-core machine (the single
+        // FIFO it replaced reached a p95 of 658 ms beside other suites).
+        #expect(p95 < .milliseconds(100), "M105 round trips during the flood: median \(median), p95 \(p95), worst \(worst)")
         #expect(memoryAfter - memoryBefore < 32 * 1024, "RSS \(memoryBefore) kB -> \(memoryAfter) kB")
         try await expectUntouched(other, "p1s", since: otherMark)
         client.close()
