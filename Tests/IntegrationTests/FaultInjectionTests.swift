@@ -315,9 +315,10 @@ import Glibc
         #expect(answered == sent)
         #expect(sent >= 50)
         // Host events overtake a report backlog (SessionInbox), so an M105 waits for at most the one report
-        // being merged: 95 % of round trips well under 100 ms even on a loaded 2-core machine (the single
-        // FIFO it replaced reached a p95 of 658 ms beside other suites).
-        #expect(p95 < .milliseconds(100), "M105 round trips during the flood: median \(median), p95 \(p95), worst \(worst)")
+        // being merged. With one FIFO per session, p95 reached 658 ms beside other suites (issue 8); now it
+        // stays in single-digit milliseconds there. The bound leaves room for a loaded 2-core machine; a
+        // machine starved outright (more CPU-bound processes than cores on top) still exceeds it.
+        #expect(p95 < .milliseconds(250), "M105 round trips during the flood: median \(median), p95 \(p95), worst \(worst)")
         #expect(memoryAfter - memoryBefore < 32 * 1024, "RSS \(memoryBefore) kB -> \(memoryAfter) kB")
         try await expectUntouched(other, "p1s", since: otherMark)
         client.close()
