@@ -55,22 +55,23 @@ package struct PrinterSessionDriver: Sendable {
     package func run() async {
         let clock = ContinuousClock()
         let start = clock.now
-        let (events, continuation) = AsyncStream<SessionEvent>.makeStream()
-        observer.registerPing { continuation.yield(.tick) }
-        observer.registerSink { continuation.yield($0) }
+        // Host lines go ahead of a report backlog (SessionInbox); the loop is still the only consumer.
+        let inbox = SessionInbox()
+        observer.registerPing { inbox.yield(.tick) }
+        observer.registerSink { inbox.yield($0) }
         let (storageCommands, storageContinuation) = AsyncStream<StorageCommand>.makeStream()
         let storage = StorageWorker(
             storage: { [current] in current.connection?.storage }, spoolDirectory: spoolDirectory,
             printerName: initialSession.configuration.printerName)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                await storage.run(storageCommands) { continuation.yield($0) }
+                await storage.run(storageCommands) { inbox.yield($0) }
             }
             let forward: @Sendable (HostPortEvent) -> Void = { event in
                 switch event {
-                case .bytes(let bytes): continuation.yield(.hostBytes(bytes))
-                case .attached: continuation.yield(.hostAttached)
-                case .detached: continuation.yield(.hostDetached)
+                case .bytes(let bytes): inbox.yield(.hostBytes(bytes))
+                case .attached: inbox.yield(.hostAttached)
+                case .detached: inbox.yield(.hostDetached)
                 }
             }
             if !port.deliverEvents(to: forward) {
@@ -82,17 +83,17 @@ package struct PrinterSessionDriver: Sendable {
                 var replaced = false
                 for await connection in links {
                     if replaced {
-                        continuation.yield(.linkDown(reason: "reconnecting with the new configuration", permanent: false))
+                        inbox.yield(.linkDown(reason: "reconnecting with the new configuration", permanent: false))
                     }
                     replaced = true
                     current.connection = connection
                     for await event in connection.link.events {
                         switch event {
-                        case .connecting: continuation.yield(.linkConnecting)
-                        case .up: continuation.yield(.linkUp)
+                        case .connecting: inbox.yield(.linkConnecting)
+                        case .up: inbox.yield(.linkUp)
                         case .down(let reason, let permanent):
-                            continuation.yield(.linkDown(reason: reason, permanent: permanent))
-                        case .message(let bytes): continuation.yield(.report(bytes))
+                            inbox.yield(.linkDown(reason: reason, permanent: permanent))
+                        case .message(let bytes): inbox.yield(.report(bytes))
                         }
                     }
                 }
@@ -105,55 +106,58 @@ package struct PrinterSessionDriver: Sendable {
             var reportedStatus = session.status
             observer.statusChanged(reportedStatus)
             var hostGeneration = 0
-            for await event in events {
-                let now = clock.now - start
-                // Publishes go out after the event's replies: a publish encrypts and sends at once, and the
-                // host can send its next line meanwhile (Benchmarks/README.md, benchmark 5).
-                var publishes: [OutgoingRequest] = []
-                if event == .hostAttached { hostGeneration += 1 }
-                for effect in session.handle(event, at: now) {
-                    switch effect {
-                    case .write(let replies): port.write(replies.wireBytes, forHost: hostGeneration)
-                    case .publish(let request): publishes.append(request)
-                    case .log(let record): limiter.log(record, at: now, to: logger)
-                    case .storage(let command): storageContinuation.yield(command)
-                    case .camera(.saveSnapshot(let operation)):
-                        // Off the loop: a cold camera takes seconds; the answer comes back as an event.
-                        Task { [snapshots, name = session.configuration.printerName] in
-                            let outcome =
-                                await snapshots?.saveSnapshot(printerName: name)
-                                ?? .failed(reason: "this daemon has no camera support")
-                            continuation.yield(.snapshotFinished(operation: operation, outcome: outcome))
+            for await _ in inbox.wakeUps {
+                while !Task.isCancelled, let event = inbox.next() {
+                    let now = clock.now - start
+                    // Publishes go out after the event's replies: a publish encrypts and sends at once, and the
+                    // host can send its next line meanwhile (Benchmarks/README.md, benchmark 5).
+                    var publishes: [OutgoingRequest] = []
+                    if event == .hostAttached { hostGeneration += 1 }
+                    for effect in session.handle(event, at: now) {
+                        switch effect {
+                        case .write(let replies): port.write(replies.wireBytes, forHost: hostGeneration)
+                        case .publish(let request): publishes.append(request)
+                        case .log(let record): limiter.log(record, at: now, to: logger)
+                        case .storage(let command): storageContinuation.yield(command)
+                        case .camera(.saveSnapshot(let operation)):
+                            // Off the loop: a cold camera takes seconds; the answer comes back as an event.
+                            Task { [snapshots, name = session.configuration.printerName] in
+                                let outcome =
+                                    await snapshots?.saveSnapshot(printerName: name)
+                                    ?? .failed(reason: "this daemon has no camera support")
+                                inbox.yield(.snapshotFinished(operation: operation, outcome: outcome))
+                            }
                         }
                     }
-                }
-                if !publishes.isEmpty, let link = current.connection?.link {
-                    for request in publishes { link.publish(request) }
-                }
-                // Status first: the supervisor's STATUS= line reads it when the link state changes.
-                let status = session.status
-                if status != reportedStatus {
-                    reportedStatus = status
-                    observer.statusChanged(status)
-                }
-                if session.linkState != reportedState {
-                    reportedState = session.linkState
-                    observer.linkStateChanged(reportedState)
-                }
-                observer.processedEvent()
-                if event == .tick { scheduled = nil }
-                let deadline = session.nextDeadline
-                if deadline != scheduled {
-                    timer?.cancel()
-                    scheduled = deadline
-                    timer = deadline.map { deadline in
-                        Task {
-                            try? await clock.sleep(until: start + deadline, tolerance: .milliseconds(5))
-                            if !Task.isCancelled { continuation.yield(.tick) }
+                    if !publishes.isEmpty, let link = current.connection?.link {
+                        for request in publishes { link.publish(request) }
+                    }
+                    // Status first: the supervisor's STATUS= line reads it when the link state changes.
+                    let status = session.status
+                    if status != reportedStatus {
+                        reportedStatus = status
+                        observer.statusChanged(status)
+                    }
+                    if session.linkState != reportedState {
+                        reportedState = session.linkState
+                        observer.linkStateChanged(reportedState)
+                    }
+                    observer.processedEvent()
+                    if event == .tick { scheduled = nil }
+                    let deadline = session.nextDeadline
+                    if deadline != scheduled {
+                        timer?.cancel()
+                        scheduled = deadline
+                        timer = deadline.map { deadline in
+                            Task {
+                                try? await clock.sleep(until: start + deadline, tolerance: .milliseconds(5))
+                                if !Task.isCancelled { inbox.yield(.tick) }
+                            }
                         }
                     }
                 }
             }
+            inbox.finish()
             timer?.cancel()
             storageContinuation.finish()
             group.cancelAll()

@@ -6,15 +6,18 @@ import Glibc
 #endif
 import Foundation
 import NIOConcurrencyHelpers
+import Synchronization
 
-/// Reports when a process opens or closes one pty slave.
+/// Reports when a process opens, writes to or closes one pty slave.
 ///
 /// Exists because a pty gives its master no signal when a host attaches while the daemon holds
-/// a slave descriptor (recipes: inotify `IN_OPEN`/`IN_CLOSE_*` on the slave works). Every port
+/// a slave descriptor (recipes: inotify `IN_OPEN`/`IN_CLOSE_*` on the slave works). The kernel
+/// queues these events inside the host's own `open`, `write` and `close` calls, so they are in the
+/// order the host did them; `IN_MODIFY` tells the port that a new host has written (issue 8). Every port
 /// shares one inotify instance and one thread (`PresenceMonitor`): the kernel allows 128 inotify
 /// instances per user by default, fewer than a print farm has printers.
 final class HostPresenceWatcher: Sendable {
-    enum Change: Sendable { case opened, closed }
+    enum Change: Sendable, Equatable { case opened, modified, closed }
 
     private let watch: Int32
 
@@ -22,7 +25,8 @@ final class HostPresenceWatcher: Sendable {
         watch = try PresenceMonitor.shared.addWatch(path)
     }
 
-    /// `onChange` runs on the monitor's thread for each open or close.
+    /// `onChange` runs for each open, write and close, on the monitor's thread or on the thread of
+    /// whoever called `PresenceMonitor.drainEvents()`, always under the monitor's lock and in order.
     func start(_ onChange: @escaping @Sendable (Change) -> Void) {
         PresenceMonitor.shared.setHandler(onChange, for: watch)
     }
@@ -36,7 +40,9 @@ final class HostPresenceWatcher: Sendable {
 /// The one inotify instance and thread behind every `HostPresenceWatcher`.
 ///
 /// The blocking `poll` runs on a dedicated thread, never on Swift's cooperative pool. Handlers are
-/// looked up by watch descriptor under a lock; events of a removed watch are dropped.
+/// looked up by watch descriptor under a lock; events of a removed watch are dropped. Any thread may
+/// also read the queued events at once (`drainEvents`): a port does so right after reading the
+/// master, so it knows of every host that could have written the bytes it read.
 final class PresenceMonitor: Sendable {
     static let shared = PresenceMonitor()
 
@@ -49,6 +55,8 @@ final class PresenceMonitor: Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
+    /// The inotify descriptor once created (-1 before), readable without the lock (`hasQueuedEvents`).
+    private let sharedDescriptor = Atomic<Int32>(-1)
 
     private init() {}
 
@@ -56,15 +64,16 @@ final class PresenceMonitor: Sendable {
     func addWatch(_ path: String) throws -> Int32 {
         let (descriptor, start) = try state.withLockedValue { state throws -> (Int32, Bool) in
             if state.descriptor < 0 {
-                let descriptor = inotify_init1(Int32(IN_CLOEXEC))
+                let descriptor = inotify_init1(Int32(IN_CLOEXEC) | Int32(IN_NONBLOCK))
                 guard descriptor >= 0 else { throw PTYError(operation: "inotify_init1", errno: errno) }
                 state.descriptor = descriptor
+                sharedDescriptor.store(descriptor, ordering: .releasing)
             }
             defer { state.started = true }
             return (state.descriptor, !state.started)
         }
         if start { startThread(descriptor) }
-        let mask = UInt32(IN_OPEN) | UInt32(IN_CLOSE_WRITE) | UInt32(IN_CLOSE_NOWRITE)
+        let mask = UInt32(IN_OPEN) | UInt32(IN_MODIFY) | UInt32(IN_CLOSE_WRITE) | UInt32(IN_CLOSE_NOWRITE)
         // Under the lock, so the thread cannot see an event of this watch before it is registered.
         return try state.withLockedValue { state throws -> Int32 in
             let watch = inotify_add_watch(descriptor, path, mask)
@@ -92,30 +101,24 @@ final class PresenceMonitor: Sendable {
         _ = inotify_rm_watch(descriptor, watch)
     }
 
-    /// Hands one change to its port, or keeps it until the port installs its handler.
-    private func deliver(_ change: HostPresenceWatcher.Change, watch: Int32) {
-        state.withLockedValue { state in
-            if let handler = state.handlers[watch] {
-                handler(change)
-            } else if state.pending[watch] != nil {
-                state.pending[watch]?.append(change)
-            }
-        }
+    /// Whether the kernel holds events nobody has read yet; takes no lock, so a port may ask while
+    /// holding its own (handlers run under the monitor's lock and take the port's).
+    func hasQueuedEvents() -> Bool {
+        let descriptor = sharedDescriptor.load(ordering: .acquiring)
+        guard descriptor >= 0 else { return false }
+        var count: Int32 = 0
+        return ioctl(descriptor, UInt(FIONREAD), &count) == 0 && count > 0
     }
 
-    private func startThread(_ descriptor: Int32) {
-        let thread = Thread { [self] in
+    /// Reads every queued event and hands each to its port, in order; never blocks.
+    func drainEvents() {
+        state.withLockedValue { state in
+            guard state.descriptor >= 0 else { return }
             var buffer = [UInt8](repeating: 0, count: 16384)
-            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
             while true {
-                poller.revents = 0
-                let ready = poll(&poller, 1, -1)
-                if ready < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-                if count <= 0 { continue }
+                let count = buffer.withUnsafeMutableBytes { read(state.descriptor, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { return }
                 var offset = 0
                 while offset + 16 <= count {
                     // struct inotify_event: wd (4), mask (4), cookie (4), len (4), name[len].
@@ -127,9 +130,36 @@ final class PresenceMonitor: Sendable {
                         )
                     }
                     offset += 16 + Int(nameLength)
-                    if mask & UInt32(IN_OPEN) != 0 { deliver(.opened, watch: watch) }
-                    if mask & (UInt32(IN_CLOSE_WRITE) | UInt32(IN_CLOSE_NOWRITE)) != 0 { deliver(.closed, watch: watch) }
+                    if mask & UInt32(IN_OPEN) != 0 { deliver(.opened, watch: watch, in: &state) }
+                    if mask & UInt32(IN_MODIFY) != 0 { deliver(.modified, watch: watch, in: &state) }
+                    if mask & (UInt32(IN_CLOSE_WRITE) | UInt32(IN_CLOSE_NOWRITE)) != 0 {
+                        deliver(.closed, watch: watch, in: &state)
+                    }
                 }
+            }
+        }
+    }
+
+    /// Hands one change to its port, or keeps it until the port installs its handler.
+    private func deliver(_ change: HostPresenceWatcher.Change, watch: Int32, in state: inout State) {
+        if let handler = state.handlers[watch] {
+            handler(change)
+        } else if state.pending[watch] != nil {
+            state.pending[watch]?.append(change)
+        }
+    }
+
+    private func startThread(_ descriptor: Int32) {
+        let thread = Thread { [self] in
+            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            while true {
+                poller.revents = 0
+                let ready = poll(&poller, 1, -1)
+                if ready < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                drainEvents()
             }
         }
         thread.name = "pty-presence"

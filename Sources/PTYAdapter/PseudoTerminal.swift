@@ -18,6 +18,13 @@ import NIOPosix
 /// closing and reopening never breaks the master. Host presence comes from inotify open/close
 /// events on the slave; output is dropped while nobody is attached.
 ///
+/// Which host wrote the bytes read from the master is decided on the master's event loop, right
+/// after each read, from the inotify events queued by then (`HostInput`): the kernel queues a
+/// host's open before its first write can reach the master, so bytes read while a new host's
+/// open and write are already queued are the new host's, and bytes read before that are the old
+/// host's (their commands run, their replies are dropped). Writes first read the queued events
+/// too, so a reply is never written once another host has opened the port (issue 8).
+///
 /// `@unchecked Sendable`: the descriptors are set once in `init` and closed once in `close()`;
 /// mutable state lives in `state` behind a lock; the NIO channel is thread-safe.
 package final class PseudoTerminal: HostPort, @unchecked Sendable {
@@ -34,6 +41,7 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
     private let presence: HostPresenceWatcher
     private let continuation: AsyncStream<HostPortEvent>.Continuation
     private let state: PortStateBox
+    private let input: HostInput
     private let logger: Logger
 
     struct PortState {
@@ -62,6 +70,13 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
         static let earlyLimit = 4096
         /// How many `.attached` events were yielded: the driver counts them too and tags its writes.
         var generation = 0
+        /// Opens, writes and closes the monitor reported and the event loop has not applied yet.
+        var unapplied: [HostPresenceWatcher.Change] = []
+        /// Whether a `catchUp` is scheduled on the event loop for `unapplied`.
+        var catchUpScheduled = false
+
+        /// Whether a host opened or closed the port and the event loop has not applied it yet.
+        var hostChangeUnapplied: Bool { unapplied.contains { $0 != .modified } }
     }
 
     /// The port state behind a lock, shared by the port and its channel handler.
@@ -125,13 +140,16 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
         self.slaveDescriptor = slave
         self.masterDescriptor = master
 
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let input = HostInput(
+            state: state, continuation: continuation, master: master, slave: slave, eventLoop: loop)
+        self.input = input
         do {
             presence = try HostPresenceWatcher(path: slavePath)
-            channel = try await NIOPipeBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            channel = try await NIOPipeBootstrap(group: loop)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            InboundForwarder(state: state, continuation: continuation))
+                        try channel.pipeline.syncOperations.addHandler(InboundForwarder(input: input))
                     }
                 }
                 .takingOwnershipOfDescriptor(inputOutput: master).get()
@@ -140,7 +158,7 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
             throw error
         }
         cleanup = []
-        presence.start { [weak self] change in self?.presenceChanged(change) }
+        presence.start { [input] change in input.presenceChanged(change) }
     }
 
     /// Creates the symlink under a temporary name and renames it over `path`, so the link is never missing.
@@ -153,32 +171,6 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
             unlink(temporary)
             throw PTYError(operation: "rename to \(path)", errno: code)
         }
-    }
-
-    private func presenceChanged(_ change: HostPresenceWatcher.Change) {
-        let flushNeeded = state.withLock { state -> Bool in
-            guard !state.closed else { return false }
-            switch change {
-            case .opened:
-                state.openCount += 1
-                if !state.attached {
-                    state.attached = true
-                    state.generation += 1
-                    state.emit(.attached, to: continuation)
-                }
-                return false
-            case .closed:
-                state.openCount = max(0, state.openCount - 1)
-                if state.openCount == 0, state.attached {
-                    state.attached = false
-                    state.emit(.detached, to: continuation)
-                    return true
-                }
-                return false
-            }
-        }
-        // Output the last host did not read must not reach the next one (serial-host.md §1.3).
-        if flushNeeded { tcflush(slaveDescriptor, TCIFLUSH) }
     }
 
     /// Writes to the host; dropped while no host is attached or while the host is not reading.
@@ -194,34 +186,48 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
     package func write(_ bytes: [UInt8], forHost generation: Int) { write(bytes, forHost: Optional(generation)) }
 
     private func write(_ bytes: [UInt8], forHost generation: Int?) {
-        enum Route { case done, queued(ArraySlice<UInt8>) }
-        let route = state.withLock { state -> Route in
-            guard state.attached, !state.closed, channel.isActive else { return .done }
-            if let generation, generation != state.generation { return .done }
-            guard channel.isWritable else {
-                state.droppedWrites += 1
-                return .done
-            }
-            if state.queuedWrites > 0 {
-                state.queuedWrites += 1
-                return .queued(bytes[...])
-            }
-            // Written under the lock: `close()` cannot close the descriptor meanwhile.
-            var written = 0
-            while written < bytes.count {
-                let count = bytes[written...].withUnsafeBytes { Glibc.write(masterDescriptor, $0.baseAddress, $0.count) }
-                if count > 0 {
-                    written += count
-                } else if count < 0 && errno == EINTR {
-                    continue
-                } else {
-                    break  // EAGAIN: the pty is full; NIO writes the rest when it drains
+        enum Route { case done, retry, queued(ArraySlice<UInt8>) }
+        var wrote = false
+        var route = Route.retry
+        var attempts = 0
+        while case .retry = route {
+            attempts += 1
+            // Learn of every open and close that happened before this write: none may get this reply.
+            PresenceMonitor.shared.drainEvents()
+            route = state.withLock { state -> Route in
+                guard state.attached, !state.closed, channel.isActive else { return .done }
+                if let generation, generation != state.generation { return .done }
+                if state.hostChangeUnapplied { return .done }
+                // Events queued since the drain (other ports' too): read them first, so the check is as
+                // of the write; bounded, as a busy farm's writes never stop queueing events.
+                if attempts < 16, PresenceMonitor.shared.hasQueuedEvents() { return .retry }
+                wrote = true
+                guard channel.isWritable else {
+                    state.droppedWrites += 1
+                    return .done
                 }
+                if state.queuedWrites > 0 {
+                    state.queuedWrites += 1
+                    return .queued(bytes[...])
+                }
+                // Written under the lock: `close()` cannot close the descriptor meanwhile.
+                var written = 0
+                while written < bytes.count {
+                    let count = bytes[written...].withUnsafeBytes { Glibc.write(masterDescriptor, $0.baseAddress, $0.count) }
+                    if count > 0 {
+                        written += count
+                    } else if count < 0 && errno == EINTR {
+                        continue
+                    } else {
+                        break  // EAGAIN: the pty is full; NIO writes the rest when it drains
+                    }
+                }
+                guard written < bytes.count else { return .done }
+                state.queuedWrites += 1
+                return .queued(bytes[written...])
             }
-            guard written < bytes.count else { return .done }
-            state.queuedWrites += 1
-            return .queued(bytes[written...])
         }
+        if wrote { input.discardOutputIfHostChanged() }
         guard case .queued(let remainder) = route else { return }
         let promise = channel.eventLoop.makePromise(of: Void.self)
         promise.futureResult.whenComplete { [state] _ in state.withLock { $0.queuedWrites -= 1 } }
@@ -264,33 +270,177 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
     }
 }
 
-/// Forwards what the host writes; bytes from a host we had not seen open mean it is attached.
+/// Hands what NIO reads from the master to `HostInput`, which decides whose bytes they are.
 private final class InboundForwarder: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer
-    private let state: PseudoTerminal.PortStateBox
-    private let continuation: AsyncStream<HostPortEvent>.Continuation
+    private let input: HostInput
 
-    init(state: PseudoTerminal.PortStateBox, continuation: AsyncStream<HostPortEvent>.Continuation) {
-        self.state = state
-        self.continuation = continuation
+    init(input: HostInput) {
+        self.input = input
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         guard let bytes = buffer.readBytes(length: buffer.readableBytes), !bytes.isEmpty else { return }
-        state.withLock { state in
-            guard !state.closed else { return }
-            if !state.attached {
-                state.attached = true
-                state.generation += 1
-                state.emit(.attached, to: continuation)
-            }
-            state.emit(.bytes(bytes), to: continuation)
-        }
+        input.catchUp(with: bytes)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A read error on the master (EIO) cannot happen while we hold the slave; ignore others.
+    }
+}
+
+/// Puts the host's bytes and the host's opens and closes into one order on the master's event loop.
+///
+/// Exists because the two come from different places (the master descriptor and the shared inotify
+/// thread) and a session must never answer one host's lines to the next (issue 8). Runs only on
+/// `eventLoop`, except `presenceChanged` (the monitor's lock) and `discardOutputIfHostChanged` (a writer).
+final class HostInput: Sendable {
+    private let state: PseudoTerminal.PortStateBox
+    private let continuation: AsyncStream<HostPortEvent>.Continuation
+    private let master: Int32
+    private let slave: Int32
+    private let eventLoop: any EventLoop
+
+    init(
+        state: PseudoTerminal.PortStateBox, continuation: AsyncStream<HostPortEvent>.Continuation,
+        master: Int32, slave: Int32, eventLoop: any EventLoop
+    ) {
+        self.state = state
+        self.continuation = continuation
+        self.master = master
+        self.slave = slave
+        self.eventLoop = eventLoop
+    }
+
+    /// The monitor saw an open, write or close: remember it and have the event loop apply it.
+    func presenceChanged(_ change: HostPresenceWatcher.Change) {
+        let schedule = state.withLock { state -> Bool in
+            guard !state.closed else { return false }
+            state.unapplied.append(change)
+            guard !state.catchUpScheduled else { return false }
+            state.catchUpScheduled = true
+            return true
+        }
+        if schedule { eventLoop.execute { [self] in catchUp(with: nil) } }
+    }
+
+    /// Applies what the monitor saw and delivers `bytes` (just read from the master by NIO) and
+    /// whatever else the master holds at the right place among the opens and closes.
+    ///
+    /// Host output is stopped (`tcflow(TCOOFF)`) while the master is read empty and the monitor's
+    /// events are read: every byte read was then written before the events were read, and every
+    /// host write queues its `IN_MODIFY` as part of the `write` call, so the events tell which hosts
+    /// wrote the bytes. When a host left and the next one arrived and both wrote since the last read,
+    /// the kernel keeps no boundary between their bytes: the new host gets the last line (a host
+    /// that just opened the port sends one line and waits for its answer; serial-host.md §2), the
+    /// rest is the departed host's, whose commands run and whose replies are dropped.
+    func catchUp(with bytes: [UInt8]?) {
+        // `close()` closes the master on this event loop, so it stays open while this runs.
+        guard !state.withLock({ $0.closed }) else { return }
+        tcflow(slave, TCOOFF)
+        let chunk = (bytes ?? []) + readAvailable()
+        PresenceMonitor.shared.drainEvents()
+        // Output restarts only after the events are taken: an event the monitor reads later must not
+        // join this batch, as the bytes it stands for are not in `chunk`.
+        defer { tcflow(slave, TCOON) }
+        state.withLock { state in
+            state.catchUpScheduled = false
+            guard !state.closed else { return }
+            let changes = state.unapplied
+            state.unapplied = []
+            // The newest host that opened the port (when nobody had it open) and wrote since: its
+            // bytes go right after its open; earlier writes in `changes` are the hosts' before it.
+            var newHostOpen: Int?
+            var opens = state.openCount
+            var lastNewHost: Int?
+            for (index, change) in changes.enumerated() {
+                switch change {
+                case .opened:
+                    if opens == 0 { lastNewHost = index }
+                    opens += 1
+                case .closed:
+                    opens = max(0, opens - 1)
+                case .modified:
+                    if let lastNewHost { newHostOpen = lastNewHost }
+                }
+            }
+            let newHostPlace = newHostOpen.map { $0 + 1 }
+            let earlierHostWrote = newHostOpen.map { changes[..<$0].contains(.modified) } ?? false
+            var old = chunk[...]
+            var new: ArraySlice<UInt8> = []
+            if newHostPlace != nil {
+                if earlierHostWrote {
+                    let split = Self.lastLineStart(chunk)
+                    (old, new) = (chunk[..<split], chunk[split...])
+                } else {
+                    (old, new) = ([], chunk[...])
+                }
+            }
+            if !old.isEmpty { state.emit(.bytes(Array(old)), to: continuation) }
+            for (index, change) in changes.enumerated() {
+                if index == newHostPlace, !new.isEmpty { state.emit(.bytes(Array(new)), to: continuation) }
+                apply(change, to: &state)
+            }
+            if newHostPlace == changes.count, !new.isEmpty { state.emit(.bytes(Array(new)), to: continuation) }
+        }
+    }
+
+    /// Where the last line of `bytes` starts (its last complete line, or the unfinished one at the end).
+    static func lastLineStart(_ bytes: [UInt8]) -> Int {
+        let newline = UInt8(ascii: "\n")
+        var end = bytes.count
+        if end > 0, bytes[end - 1] == newline { end -= 1 }
+        guard let previous = bytes[..<end].lastIndex(of: newline) else { return 0 }
+        return previous + 1
+    }
+
+    /// A reply was just written: when a host opened or closed meanwhile, the reply (and anything else
+    /// the pty holds for the host) must not be read by the next one.
+    func discardOutputIfHostChanged() {
+        PresenceMonitor.shared.drainEvents()
+        state.withLock { state in
+            if state.hostChangeUnapplied, !state.closed { tcflush(slave, TCIFLUSH) }
+        }
+    }
+
+    private func apply(_ change: HostPresenceWatcher.Change, to state: inout PseudoTerminal.PortState) {
+        switch change {
+        case .opened:
+            state.openCount += 1
+            if !state.attached {
+                // Output the last host did not read must not reach this one (serial-host.md §1.3).
+                tcflush(slave, TCIFLUSH)
+                state.attached = true
+                state.generation += 1
+                state.emit(.attached, to: continuation)
+            }
+        case .closed:
+            state.openCount = max(0, state.openCount - 1)
+            if state.openCount == 0, state.attached {
+                state.attached = false
+                state.emit(.detached, to: continuation)
+                tcflush(slave, TCIFLUSH)
+            }
+        case .modified:
+            break
+        }
+    }
+
+    /// Reads what the (non-blocking) master holds; on the event loop, so NIO is not reading meanwhile.
+    private func readAvailable() -> [UInt8] {
+        var result: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(master, $0.baseAddress, $0.count) }
+            if count > 0 {
+                result += buffer[0..<count]
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else {
+                return result
+            }
+        }
     }
 }
 

@@ -37,14 +37,9 @@ import Testing
         let elapsed = clock.now - start
         print("host churn: \(cycles) open/close cycles (\(cycles / 2) with unread output) in \(elapsed)")
         let sample = polluted.prefix(3).map { String($0.prefix(300)) }
-        // Known defect: the pty does not say which host wrote the bytes the daemon reads, and inotify
-        // reports opens and closes on another thread, so lines a departed host wrote just before
-        // closing can be answered to the next host, and under load a reply can be dropped as if its
-        // host had left. Writes are tagged with the host generation (replies the driver produces
-        // late are dropped); the remaining race needs in-band close detection in PseudoTerminal.
-        withKnownIssue("stale replies across fast host changes (PseudoTerminal attach/detach race)", isIntermittent: true) {
-            #expect(polluted.count == 0, "\(polluted.count) hosts saw output that was not theirs, e.g. \(sample)")
-        }
+        // The port decides whose bytes it read from the inotify events queued by then (PseudoTerminal,
+        // HostInput) and writes a reply only while no other host has opened the port since.
+        #expect(polluted.count == 0, "\(polluted.count) hosts saw output that was not theirs, e.g. \(sample)")
 
         // The port is still there and answers.
         let client = try SerialClient(path: slot.path)

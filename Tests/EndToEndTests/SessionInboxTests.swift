@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// The session inbox: host events overtake a backlog of printer reports, never a single report.
+
+import BridgeCore
+import BridgeRuntime
+import Testing
+
+@Suite struct SessionInboxTests {
+    private func drain(_ inbox: SessionInbox) -> [SessionEvent] {
+        var events: [SessionEvent] = []
+        while let event = inbox.next() { events.append(event) }
+        return events
+    }
+
+    @Test func aSingleReportAheadOfAHostLineIsHandledFirst() {
+        let inbox = SessionInbox()
+        inbox.yield(.report([1]))
+        inbox.yield(.hostBytes([77]))
+        inbox.yield(.report([2]))
+        #expect(drain(inbox) == [.report([1]), .hostBytes([77]), .report([2])])
+    }
+
+    @Test func hostEventsOvertakeAReportBacklogAndEachSideKeepsItsOrder() {
+        let inbox = SessionInbox()
+        inbox.yield(.linkUp)
+        inbox.yield(.report([1]))
+        inbox.yield(.report([2]))
+        inbox.yield(.hostAttached)
+        inbox.yield(.hostBytes([77]))
+        inbox.yield(.report([3]))
+        // Backlog of three ahead of the host: the host goes first, one printer event at a time after each.
+        #expect(inbox.next() == .hostAttached)
+        #expect(inbox.next() == .hostBytes([77]))
+        #expect(drain(inbox) == [.linkUp, .report([1]), .report([2]), .report([3])])
+    }
+
+    @Test func aHostLineWaitsForAtMostOneReportOfABacklog() {
+        let inbox = SessionInbox()
+        for index in 0..<100 { inbox.yield(.report([UInt8(index)])) }
+        #expect(inbox.next() == .report([0]))
+        inbox.yield(.hostBytes([77]))
+        #expect(inbox.next() == .hostBytes([77]))
+        #expect(inbox.next() == .report([1]))
+        inbox.finish()
+        inbox.yield(.tick)
+        #expect(drain(inbox).count == 98)
+    }
+}
