@@ -33,6 +33,16 @@ extension JSONValue {
         }
     }
 
+    /// Parses one JSON text, reusing (and updating) what earlier texts taught the parser in `cache`.
+    ///
+    /// A printer sends the same keys and values report after report, so a cache kept per printer
+    /// turns most strings into a lookup. The result is the same as `init(parsing:)`'s.
+    package init(parsing bytes: [UInt8], cache: inout JSONParseCache) throws(JSONParseError) {
+        self = try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in
+            try JSONParser.parse(buffer, cache: &cache)
+        }
+    }
+
     /// Parses one JSON text from a string's UTF-8.
     package init(parsing text: String) throws(JSONParseError) {
         var text = text
@@ -40,6 +50,26 @@ extension JSONValue {
             Result { () throws(JSONParseError) in try JSONParser.parse(buffer) }
         }
         self = try result.get()
+    }
+}
+
+/// What a parser keeps from one text to the next: short strings already built and container sizes.
+///
+/// Exists so a printer's reports, which repeat the same keys and values every time, can reuse the
+/// strings and capacities of the previous report instead of validating and allocating them again
+/// (`PrinterState.ingest(_:)` keeps one per printer). Holds at most 512 strings of up to 96 bytes.
+package struct JSONParseCache: Sendable {
+    fileprivate var strings: [JSONParser.CachedString]
+    fileprivate var objectSizeHints: [Int]
+    fileprivate var arraySizeHints: [Int]
+    fileprivate var fingerprintStack: [UInt64]
+
+    /// An empty cache.
+    package init() {
+        strings = Array(repeating: JSONParser.CachedString(), count: JSONParser.stringCacheSlots)
+        objectSizeHints = Array(repeating: 0, count: JSONParser.maximumDepth + 1)
+        arraySizeHints = Array(repeating: 0, count: JSONParser.maximumDepth + 1)
+        fingerprintStack = []
     }
 }
 
@@ -67,16 +97,42 @@ struct JSONParser: ~Copyable {
     private var objectSizeHints: [Int]
     private var arraySizeHints: [Int]
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    /// The number of entries of the string cache (indexed by the top 9 bits of a fingerprint).
+    static let stringCacheSlots = 512
+
+    /// A parser that owns the cache's storage while it runs (moved in, so updates never copy it).
+    private init(_ bytes: UnsafeBufferPointer<UInt8>, cache: inout JSONParseCache) {
         self.bytes = bytes
-        objectSizeHints = Array(repeating: 0, count: Self.maximumDepth + 1)
-        arraySizeHints = Array(repeating: 0, count: Self.maximumDepth + 1)
-        stringCache = Array(repeating: CachedString(), count: 512)
+        stringCache = []
+        objectSizeHints = []
+        arraySizeHints = []
+        swap(&stringCache, &cache.strings)
+        swap(&objectSizeHints, &cache.objectSizeHints)
+        swap(&arraySizeHints, &cache.arraySizeHints)
+        swap(&fingerprintStack, &cache.fingerprintStack)
+    }
+
+    /// Gives the cache's storage back, with what this text added.
+    private mutating func returnStorage(to cache: inout JSONParseCache) {
+        swap(&stringCache, &cache.strings)
+        swap(&objectSizeHints, &cache.objectSizeHints)
+        swap(&arraySizeHints, &cache.arraySizeHints)
+        fingerprintStack.removeAll(keepingCapacity: true)  // a failed parse leaves entries behind
+        swap(&fingerprintStack, &cache.fingerprintStack)
     }
 
     /// Parses a complete JSON text from `bytes`.
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
-        var parser = JSONParser(bytes)
+        var cache = JSONParseCache()
+        return try parse(bytes, cache: &cache)
+    }
+
+    /// Parses a complete JSON text from `bytes`, reusing and updating `cache`.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, cache: inout JSONParseCache) throws(JSONParseError)
+        -> JSONValue
+    {
+        var parser = JSONParser(bytes, cache: &cache)
+        defer { parser.returnStorage(to: &cache) }
         parser.skipWhitespace()
         let value = try parser.parseValue()
         parser.skipWhitespace()
@@ -271,7 +327,7 @@ struct JSONParser: ~Copyable {
     // MARK: Strings
 
     /// A remembered short string and the bytes it was built from.
-    struct CachedString {
+    struct CachedString: Sendable {
         var head: UInt64 = 0
         var tail: UInt64 = 0
         var count = 0
@@ -329,9 +385,7 @@ struct JSONParser: ~Copyable {
     private mutating func makeString(_ range: Range<Int>) -> String {
         let count = range.count
         guard count > 0 else { return "" }
-        guard count <= 16 else {
-            return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
-        }
+        guard count <= 16 else { return makeLongString(range) }
         // Two words hold all the bytes of a string of up to 16 bytes, so they identify it exactly.
         let head: UInt64
         let tail: UInt64
@@ -351,12 +405,58 @@ struct JSONParser: ~Copyable {
         // ASCII: the raw bytes are the string's UTF-8, so the fingerprint matches `fingerprint(of:)`.
         let fingerprint = Self.fingerprint(head: head, tail: tail, count: count)
         lastStringFingerprint = fingerprint
-        let slot = Int(truncatingIfNeeded: fingerprint >> 55)
+        let slot = Int(truncatingIfNeeded: fingerprint >> 55)  // 9 bits: `stringCacheSlots`
         let cached = stringCache[slot]
         if cached.count == count && cached.head == head && cached.tail == tail { return cached.text }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
         stringCache[slot] = CachedString(head: head, tail: tail, count: count, text: text)
         return text
+    }
+
+    /// Strings longer than this are always built afresh (serial numbers, UUIDs and URLs are shorter).
+    static let longestCachedString = 96
+
+    /// Builds the string for raw bytes of 17 or more bytes without escapes, reusing a cached one when
+    /// its UTF-8 is exactly these bytes (compared in full, so a cache slot shared by two strings only
+    /// costs a rebuild).
+    private mutating func makeLongString(_ range: Range<Int>) -> String {
+        let raw = UnsafeBufferPointer(rebasing: bytes[range])
+        guard raw.count <= Self.longestCachedString else { return String(decoding: raw, as: UTF8.self) }
+        let head = word(at: range.lowerBound)
+        let tail = word(at: range.upperBound - 8)
+        let fingerprint = Self.fingerprint(head: head, tail: tail, count: raw.count)
+        let slot = Int(truncatingIfNeeded: fingerprint >> 55)
+        let cached = stringCache[slot]
+        if cached.count == raw.count && cached.head == head && cached.tail == tail,
+            cached.text.utf8.withContiguousStorageIfAvailable({ Self.sameBytes($0, raw) }) == true
+        {
+            // The cached text's UTF-8 is these bytes, so this fingerprint is also `fingerprint(of:)`'s.
+            lastStringFingerprint = fingerprint
+            return cached.text
+        }
+        let text = String(decoding: raw, as: UTF8.self)
+        stringCache[slot] = CachedString(head: head, tail: tail, count: raw.count, text: text)
+        return text
+    }
+
+    /// Whether two buffers of the same length (at least eight bytes) hold the same bytes.
+    @inline(__always)
+    private static func sameBytes(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard lhs.count == rhs.count, lhs.count >= 8, let left = lhs.baseAddress, let right = rhs.baseAddress else {
+            return lhs.elementsEqual(rhs)
+        }
+        var offset = 0
+        while offset + 8 <= lhs.count {
+            if UnsafeRawPointer(left + offset).loadUnaligned(as: UInt64.self)
+                != UnsafeRawPointer(right + offset).loadUnaligned(as: UInt64.self)
+            {
+                return false
+            }
+            offset += 8
+        }
+        let last = lhs.count - 8
+        return UnsafeRawPointer(left + last).loadUnaligned(as: UInt64.self)
+            == UnsafeRawPointer(right + last).loadUnaligned(as: UInt64.self)
     }
 
     /// The first eight bytes and (for eight or more bytes) the last eight bytes as little-endian words.
