@@ -34,6 +34,40 @@ enum ReportIngest {
         if names.contains(x1c) { reportStored(load(directory + "/" + x1c, name: x1c), seconds: seconds) }
     }
 
+    /// Runs the measured work exactly `iterations` times, untimed, so `valgrind --tool=callgrind` can
+    /// count its instructions (a loaded machine does not change them): `streams` = the steady ingest of
+    /// every fixture's stream, `stored` = the stored X1C file parsed and merged, `stored-parse` = only parsed (`-cold`: with a fresh parser cache each time).
+    static func count(fixtures directory: String, iterations: Int, stage: String) {
+        let names = listJSON(directory)
+        guard !names.isEmpty else { fail("no *.json under \(directory)") }
+        for name in names {
+            let stream = load(directory + "/" + name, name: name)
+            var state = PrinterState()
+            for message in stream.messages { apply(message, to: &state) }
+            let stored = stream.stored
+            var cache = JSONParseCache()
+            switch stage {
+            case "streams":
+                for _ in 0..<iterations {
+                    for message in stream.messages { apply(message, to: &state) }
+                }
+            case "stored":
+                for _ in 0..<iterations {
+                    guard let document = try? JSONValue(parsing: stored, cache: &cache) else { fail("\(name) is not JSON") }
+                    for message in unwrap(document) { _ = state.apply(message) }
+                }
+            case "stored-parse":
+                for _ in 0..<iterations { _ = try? JSONValue(parsing: stored, cache: &cache) }
+            case "stored-parse-cold":
+                for _ in 0..<iterations { _ = try? JSONValue(parsing: stored) }
+            default:
+                fail("unknown stage \(stage)")
+            }
+            blackHole(state)
+        }
+        print(#"{"bench":"ingest-count","stage":"\#(stage)","iterations":\#(iterations),"fixtures":\#(names.count)}"#)
+    }
+
     private static func report(_ stream: Stream, seconds: Double) {
         // Steady state: the printer's state already holds these reports (every report after the first).
         var state = PrinterState()
@@ -58,25 +92,30 @@ enum ReportIngest {
 
     private static func reportStored(_ stream: Stream, seconds: Double) {
         var state = PrinterState()
+        // The parser cache a printer keeps between reports (as `PrinterState.ingest` does).
+        var cache = JSONParseCache()
         let stored = stream.stored
         func ingestStored() {
-            guard let document = try? JSONValue(parsing: stored) else { fail("\(stream.name) is not JSON") }
+            guard let document = try? JSONValue(parsing: stored, cache: &cache) else { fail("\(stream.name) is not JSON") }
             for message in unwrap(document) { _ = state.apply(message) }
         }
         ingestStored()
         let steady = measure(seconds: seconds) { ingestStored() }
-        // The parse alone, to split the cost between the parser and the merge.
-        let parseOnly = measure(seconds: seconds) { _ = try? JSONValue(parsing: stored) }
+        // The parse alone, to split the cost between the parser and the merge; "cold" = a fresh cache
+        // every time (`JSONValue(parsing:)`, a one-off text).
+        let parseOnly = measure(seconds: seconds) { _ = try? JSONValue(parsing: stored, cache: &cache) }
+        let parseCold = measure(seconds: seconds) { _ = try? JSONValue(parsing: stored) }
         print(
             #"{"bench":"ingest-stored","fixture":"\#(stream.name)","stored_bytes":\#(stored.count),"#
                 + #""steady_us":\#(formatted(steady, digits: 2)),"parse_only_us":\#(formatted(parseOnly, digits: 2)),"#
+                + #""parse_only_cold_us":\#(formatted(parseCold, digits: 2)),"#
                 + #""mb_per_s":\#(formatted(Double(stored.count) / steady))}"#)
     }
 
     @inline(__always)
     private static func apply(_ message: [UInt8], to state: inout PrinterState) {
-        guard let value = try? JSONValue(parsing: message) else { fail("a wire message is not JSON") }
-        _ = state.apply(value)
+        // As the daemon does (PrinterSession): parse with the printer's own cache, then merge.
+        guard (try? state.ingest(message)) != nil else { fail("a wire message is not JSON") }
     }
 
     /// Runs `body` repeatedly for about `seconds` of thread CPU time; µs of CPU per call (best of 5 rounds).

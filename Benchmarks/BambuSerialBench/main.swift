@@ -18,6 +18,9 @@ let usage = """
       ingest --fixtures DIR [--seconds S] [--dump FILE]
           Report ingest (parse + merge into PrinterState) per fixture, thread CPU time; JSON lines.
           --dump appends the wire messages as `fixture<TAB>json` lines (for Benchmarks/ingest.py).
+      ingest-count --fixtures DIR --iterations N [--stage streams|stored|stored-parse|stored-parse-cold]
+          The same work a fixed N times with no timing, for instruction counts: run it under
+          `valgrind --tool=callgrind` with N and with 0, and divide the difference by N.
     """
 
 var arguments = CommandLine.arguments.dropFirst()
@@ -39,6 +42,10 @@ case "ingest":
     ReportIngest.run(
         fixtures: options.string("fixtures") ?? "../shared/fixtures/reports", seconds: options.double("seconds") ?? 0.5,
         dump: options.string("dump"))
+case "ingest-count":
+    ReportIngest.count(
+        fixtures: options.string("fixtures") ?? "../shared/fixtures/reports", iterations: options.int("iterations") ?? 100,
+        stage: options.string("stage") ?? "streams")
 default:
     print(usage)
     exit(2)

@@ -114,6 +114,11 @@ package struct JSONObject: Sendable {
         if index != nil { rebuildIndex() }
     }
 
+    /// Replaces the value at `position` (which must be valid), keeping the key.
+    mutating func replaceValue(at position: Int, with value: JSONValue) {
+        entries[position].value = value
+    }
+
     /// Mutates the value at `position` in place, without copying it (the slot holds `.null` meanwhile).
     mutating func modifyValue<Result>(at position: Int, _ body: (inout JSONValue) -> Result) -> Result {
         var value = entries[position].value

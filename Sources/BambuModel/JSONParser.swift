@@ -33,6 +33,16 @@ extension JSONValue {
         }
     }
 
+    /// Parses one JSON text, reusing (and updating) what earlier texts taught the parser in `cache`.
+    ///
+    /// A printer sends the same keys and values report after report, so a cache kept per printer
+    /// turns most strings into a lookup. The result is the same as `init(parsing:)`'s.
+    package init(parsing bytes: [UInt8], cache: inout JSONParseCache) throws(JSONParseError) {
+        self = try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in
+            try JSONParser.parse(buffer, cache: &cache)
+        }
+    }
+
     /// Parses one JSON text from a string's UTF-8.
     package init(parsing text: String) throws(JSONParseError) {
         var text = text
@@ -40,6 +50,40 @@ extension JSONValue {
             Result { () throws(JSONParseError) in try JSONParser.parse(buffer) }
         }
         self = try result.get()
+    }
+}
+
+/// What a parser keeps from one text to the next: short strings already built and container sizes.
+///
+/// Exists so a printer's reports, which repeat the same keys and values every time, can reuse the
+/// strings and capacities of the previous report instead of validating and allocating them again
+/// (`PrinterState.ingest(_:)` keeps one per printer). Holds up to 1,024 strings of up to 96 bytes (about
+/// 40 KB).
+package struct JSONParseCache: Sendable {
+    fileprivate var strings: [JSONParser.CachedString]
+    fileprivate var objectSizeHints: [Int]
+    fileprivate var arraySizeHints: [Int]
+    fileprivate var fingerprintStack: [UInt64]
+
+    /// How many bits of a string's fingerprint choose its set: 2^bits sets of two strings.
+    fileprivate let setBits: Int
+
+    /// Whether strings longer than 16 bytes are cached too (worth it only across texts).
+    fileprivate let cachesLongStrings: Bool
+
+    /// An empty cache for a stream of texts: 512 sets of two strings (about 40 KB).
+    package init() {
+        self.init(setBits: 9, cachesLongStrings: true)
+    }
+
+    /// An empty cache with 2^`setBits` sets (1...16); one-off texts use a small one, which is cheaper to set up.
+    init(setBits: Int, cachesLongStrings: Bool) {
+        self.setBits = min(max(setBits, 1), 16)
+        self.cachesLongStrings = cachesLongStrings
+        strings = Array(repeating: JSONParser.CachedString(), count: 2 << self.setBits)
+        objectSizeHints = Array(repeating: 0, count: JSONParser.maximumDepth + 1)
+        arraySizeHints = Array(repeating: 0, count: JSONParser.maximumDepth + 1)
+        fingerprintStack = []
     }
 }
 
@@ -60,6 +104,10 @@ struct JSONParser: ~Copyable {
     /// Short strings seen in this text, by content. Reports repeat the same keys and values (every AMS
     /// tray has the same 23 keys), so most strings are reused instead of being validated and built again.
     private var stringCache: [CachedString]
+    /// `64 - setBits` of the cache: shifting a fingerprint by it gives the string's set.
+    private let cacheSetShift: UInt64
+    /// The longest string looked up in and added to the cache.
+    private let longestCachedString: Int
     /// Fingerprints of the keys of the objects being parsed, innermost last (for the duplicate check).
     private var fingerprintStack: [UInt64] = []
     /// The size of the last object / array finished at each depth (capped at 256). Reports repeat shapes
@@ -67,16 +115,42 @@ struct JSONParser: ~Copyable {
     private var objectSizeHints: [Int]
     private var arraySizeHints: [Int]
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    /// A parser that owns the cache's storage while it runs (moved in, so updates never copy it).
+    private init(_ bytes: UnsafeBufferPointer<UInt8>, cache: inout JSONParseCache) {
         self.bytes = bytes
-        objectSizeHints = Array(repeating: 0, count: Self.maximumDepth + 1)
-        arraySizeHints = Array(repeating: 0, count: Self.maximumDepth + 1)
-        stringCache = Array(repeating: CachedString(), count: 512)
+        cacheSetShift = UInt64(64 - cache.setBits)
+        longestCachedString = cache.cachesLongStrings ? Self.longestCachedLongString : 16
+        stringCache = []
+        objectSizeHints = []
+        arraySizeHints = []
+        swap(&stringCache, &cache.strings)
+        swap(&objectSizeHints, &cache.objectSizeHints)
+        swap(&arraySizeHints, &cache.arraySizeHints)
+        swap(&fingerprintStack, &cache.fingerprintStack)
+    }
+
+    /// Gives the cache's storage back, with what this text added.
+    private mutating func returnStorage(to cache: inout JSONParseCache) {
+        swap(&stringCache, &cache.strings)
+        swap(&objectSizeHints, &cache.objectSizeHints)
+        swap(&arraySizeHints, &cache.arraySizeHints)
+        fingerprintStack.removeAll(keepingCapacity: true)  // a failed parse leaves entries behind
+        swap(&fingerprintStack, &cache.fingerprintStack)
     }
 
     /// Parses a complete JSON text from `bytes`.
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
-        var parser = JSONParser(bytes)
+        // A one-off text: its own repeats (short keys, mostly) are all there is to reuse.
+        var cache = JSONParseCache(setBits: 7, cachesLongStrings: false)
+        return try parse(bytes, cache: &cache)
+    }
+
+    /// Parses a complete JSON text from `bytes`, reusing and updating `cache`.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, cache: inout JSONParseCache) throws(JSONParseError)
+        -> JSONValue
+    {
+        var parser = JSONParser(bytes, cache: &cache)
+        defer { parser.returnStorage(to: &cache) }
         parser.skipWhitespace()
         let value = try parser.parseValue()
         parser.skipWhitespace()
@@ -271,7 +345,7 @@ struct JSONParser: ~Copyable {
     // MARK: Strings
 
     /// A remembered short string and the bytes it was built from.
-    struct CachedString {
+    struct CachedString: Sendable {
         var head: UInt64 = 0
         var tail: UInt64 = 0
         var count = 0
@@ -329,9 +403,7 @@ struct JSONParser: ~Copyable {
     private mutating func makeString(_ range: Range<Int>) -> String {
         let count = range.count
         guard count > 0 else { return "" }
-        guard count <= 16 else {
-            return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
-        }
+        guard count <= 16 else { return makeLongString(range) }
         // Two words hold all the bytes of a string of up to 16 bytes, so they identify it exactly.
         let head: UInt64
         let tail: UInt64
@@ -351,12 +423,78 @@ struct JSONParser: ~Copyable {
         // ASCII: the raw bytes are the string's UTF-8, so the fingerprint matches `fingerprint(of:)`.
         let fingerprint = Self.fingerprint(head: head, tail: tail, count: count)
         lastStringFingerprint = fingerprint
-        let slot = Int(truncatingIfNeeded: fingerprint >> 55)
-        let cached = stringCache[slot]
-        if cached.count == count && cached.head == head && cached.tail == tail { return cached.text }
+        let set = cacheSet(fingerprint)
+        let first = stringCache[set]
+        if first.count == count && first.head == head && first.tail == tail { return first.text }
+        let second = stringCache[set + 1]
+        if second.count == count && second.head == head && second.tail == tail { return second.text }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
-        stringCache[slot] = CachedString(head: head, tail: tail, count: count, text: text)
+        remember(CachedString(head: head, tail: tail, count: count, text: text), inSet: set)
         return text
+    }
+
+    /// Strings longer than this are always built afresh (serial numbers, UUIDs and URLs are shorter).
+    static let longestCachedLongString = 96
+
+    /// Builds the string for raw bytes of 17 or more bytes without escapes, reusing a cached one when
+    /// its UTF-8 is exactly these bytes (compared in full, so a cache slot shared by two strings only
+    /// costs a rebuild).
+    private mutating func makeLongString(_ range: Range<Int>) -> String {
+        let raw = UnsafeBufferPointer(rebasing: bytes[range])
+        guard raw.count <= longestCachedString else { return String(decoding: raw, as: UTF8.self) }
+        let head = word(at: range.lowerBound)
+        let tail = word(at: range.upperBound - 8)
+        let fingerprint = Self.fingerprint(head: head, tail: tail, count: raw.count)
+        let set = cacheSet(fingerprint)
+        for way in set...set + 1 {
+            let cached = stringCache[way]
+            if cached.count == raw.count && cached.head == head && cached.tail == tail,
+                cached.text.utf8.withContiguousStorageIfAvailable({ Self.sameBytes($0, raw) }) == true
+            {
+                // The cached text's UTF-8 is these bytes, so this fingerprint is also `fingerprint(of:)`'s.
+                lastStringFingerprint = fingerprint
+                return cached.text
+            }
+        }
+        let text = String(decoding: raw, as: UTF8.self)
+        remember(CachedString(head: head, tail: tail, count: raw.count, text: text), inSet: set)
+        return text
+    }
+
+    /// The first of the two cache entries (a set) where a string with this fingerprint may be.
+    @inline(__always)
+    private func cacheSet(_ fingerprint: UInt64) -> Int {
+        Int(truncatingIfNeeded: fingerprint >> cacheSetShift) &* 2
+    }
+
+    /// Stores a new string as the set's first entry; the previous first becomes the second, so two
+    /// strings that share a set (a report has ~400 distinct ones) both stay instead of evicting each other.
+    @inline(__always)
+    private mutating func remember(_ entry: CachedString, inSet set: Int) {
+        stringCache.withUnsafeMutableBufferPointer { entries in
+            entries[set + 1] = entries[set]
+            entries[set] = entry
+        }
+    }
+
+    /// Whether two buffers of the same length (at least eight bytes) hold the same bytes.
+    @inline(__always)
+    private static func sameBytes(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard lhs.count == rhs.count, lhs.count >= 8, let left = lhs.baseAddress, let right = rhs.baseAddress else {
+            return lhs.elementsEqual(rhs)
+        }
+        var offset = 0
+        while offset + 8 <= lhs.count {
+            if UnsafeRawPointer(left + offset).loadUnaligned(as: UInt64.self)
+                != UnsafeRawPointer(right + offset).loadUnaligned(as: UInt64.self)
+            {
+                return false
+            }
+            offset += 8
+        }
+        let last = lhs.count - 8
+        return UnsafeRawPointer(left + last).loadUnaligned(as: UInt64.self)
+            == UnsafeRawPointer(right + last).loadUnaligned(as: UInt64.self)
     }
 
     /// The first eight bytes and (for eight or more bytes) the last eight bytes as little-endian words.

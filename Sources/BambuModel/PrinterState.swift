@@ -13,10 +13,29 @@ package struct PrinterState: Sendable, Equatable {
     package private(set) var print: JSONObject
     /// `info.module` from the last `get_version` answer (bambu-lan.md §2.17).
     package private(set) var versionModules: [JSONValue]
+    /// What the parser keeps between this printer's reports (strings and sizes that repeat).
+    private var parseCache: JSONParseCache
 
     package init() {
         print = JSONObject()
         versionModules = []
+        parseCache = JSONParseCache()
+    }
+
+    /// States are equal when they hold the same reports (the parser's cache is not part of the state).
+    package static func == (lhs: PrinterState, rhs: PrinterState) -> Bool {
+        lhs.print == rhs.print && lhs.versionModules == rhs.versionModules
+    }
+
+    /// Parses one MQTT report message (as received) and merges it like `apply(_:)`.
+    ///
+    /// Same result as `apply(try JSONValue(parsing: bytes))`, but faster on a stream of one printer's
+    /// reports: the parser reuses the strings earlier reports built. Malformed input changes nothing.
+    ///
+    /// - Throws: `JSONParseError` when `bytes` is not one JSON text.
+    package mutating func ingest(_ bytes: [UInt8]) throws(JSONParseError) -> [ReportKind] {
+        let message = try JSONValue(parsing: bytes, cache: &parseCache)
+        return apply(message)
     }
 
     /// Merges one MQTT report message (the whole `{"print":{...}}` / `{"info":{...}}` object).

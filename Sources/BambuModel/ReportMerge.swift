@@ -33,7 +33,12 @@ enum ReportMerge {
         var hint = 0
         for entry in delta.entries {
             if let position = stored.position(of: entry.key, hint: hint) {
-                stored.modifyValue(at: position) { existing in merge(entry.value, into: &existing, key: entry.key) }
+                switch entry.value {
+                case .object, .array:
+                    stored.modifyValue(at: position) { existing in merge(entry.value, into: &existing, key: entry.key) }
+                default:
+                    stored.replaceValue(at: position, with: entry.value)  // a scalar always replaces
+                }
                 hint = position + 1
             } else {
                 stored.append(entry.key, entry.value)
@@ -70,9 +75,15 @@ enum ReportMerge {
 
     /// Merges records by `id`; unknown ids are appended, stored records absent from the delta stay.
     private static func mergeRecords(_ delta: [JSONValue], into stored: inout [JSONValue], replacesEmptied: Bool) {
-        for element in delta {
+        for (deltaPosition, element) in delta.enumerated() {
             guard case .object(let deltaRecord) = element, let id = deltaRecord["id"] else { continue }
-            guard let position = stored.firstIndex(where: { sameID($0["id"], id) }) else {
+            let numericID = id.intValue
+            // Records usually come in the stored order: try the same position before searching.
+            let samePosition = deltaPosition < stored.count && sameID(stored[deltaPosition]["id"], id, numericID)
+            guard
+                let position = samePosition
+                    ? deltaPosition : stored.firstIndex(where: { sameID($0["id"], id, numericID) })
+            else {
                 stored.append(element)
                 continue
             }
@@ -96,9 +107,11 @@ enum ReportMerge {
     }
 
     /// Ids arrive as `"0"` or `0`; compare them as numbers when both are numeric.
-    private static func sameID(_ lhs: JSONValue?, _ rhs: JSONValue) -> Bool {
+    /// `rhsNumber` is `rhs.intValue`, computed once by the caller.
+    private static func sameID(_ lhs: JSONValue?, _ rhs: JSONValue, _ rhsNumber: Int?) -> Bool {
         guard let lhs else { return false }
-        if let left = lhs.intValue, let right = rhs.intValue { return left == right }
+        if case .string(let left) = lhs, case .string(let right) = rhs, left == right { return true }
+        if let left = lhs.intValue, let rhsNumber { return left == rhsNumber }
         return lhs == rhs
     }
 

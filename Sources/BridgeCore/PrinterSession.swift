@@ -471,17 +471,16 @@ package struct PrinterSession: Sendable {
                 ["printer.name": configuration.printerName, "bytes": "\(bytes.count)"])
             return
         }
-        let message: JSONValue
+        let previousState = printer.gcodeState
+        let kinds: [ReportKind]
         do {
-            message = try JSONValue(parsing: bytes)
+            kinds = try printer.ingest(bytes)  // parse + merge; malformed input changes nothing
         } catch {
             output.log(
                 .warning, "printer report is not valid JSON",
                 ["printer.name": configuration.printerName, "error": error.description, "bytes": "\(bytes.count)"])
             return
         }
-        let previousState = printer.gcodeState
-        let kinds = printer.apply(message)
         observeJob(previousState: previousState, kinds: kinds, at: now, into: &output)
         observeHMS(into: &output)
         if kinds.allSatisfy({ $0 == .ignored }) {

@@ -62,6 +62,20 @@ import Testing
         #expect(trays[1].material == "PETG")
     }
 
+    /// Records match by id wherever they sit, whether ids are strings or numbers (`"1"` matches `1`).
+    @Test func recordsMatchByIDInAnyOrderAndSpelling() throws {
+        let state = try self.state(
+            fullWithAMS,
+            #"{"print":{"ams":{"ams":[{"id":"0","tray":[{"id":1,"remain":45},{"id":"0","remain":70}]}]}}}"#,
+            #"{"print":{"ams":{"ams":[{"id":"0","tray":[{"id":"x","tray_type":"PVA"},{"id":"x","remain":5}]}]}}}"#
+        )
+        #expect(state.print["ams"]?["ams"]?.arrayValue?.first?["tray"] == [
+            ["id": "0", "tray_type": "PLA", "tray_color": "FF0000FF", "remain": 70],
+            ["id": 1, "tray_type": "PETG", "tray_color": "00FF00FF", "remain": 45],  // the delta's id replaces
+            ["id": "x", "tray_type": "PVA", "remain": 5],
+        ])
+    }
+
     @Test func newTrayIDsAreAppended() throws {
         let state = try self.state(
             fullWithAMS,
