@@ -18,11 +18,13 @@ Usage:
 
 ``cameras.json``::
 
-    {"cameras": [{"kind": "rtsps", "port": 8322, "password": "12345678",
+    {"cameras": [{"kind": "rtsps", "name": "x1c", "port": 8322, "password": "12345678",
                   "cert": "/abs/leaf.pem", "key": "/abs/leaf.key",
                   "width": 1280, "height": 720, "fps": 15}]}
 
-Prints ``ready`` on stdout once every camera listens; exits 0 on SIGTERM.
+Prints ``ready`` on stdout once every camera listens, and ``client-connected <name>`` each time an
+RTSP client connects to the camera named ``name`` (so tests can count sessions at the source: many
+viewers of one bridge must be one RTSP client); exits 0 on SIGTERM.
 """
 
 import argparse
@@ -73,6 +75,8 @@ def rtsps_camera(camera):
     permissions.add_permission_for_role(USER, GstRtspServer.RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, True)
     factory.set_permissions(permissions)
     server.get_mount_points().add_factory(MOUNT, factory)
+    name = camera.get("name", str(camera["port"]))
+    server.connect("client-connected", lambda _server, _client: print(f"client-connected {name}", flush=True))
     if server.attach(None) == 0:
         raise SystemExit(f"cannot listen on RTSPS port {camera['port']}")
     return server

@@ -94,7 +94,7 @@ struct SimulatorFiles {
             let kind = printer.model.capabilities.camera == .rtsps ? "rtsps" : "jpeg"
             let fps = kind == "rtsps" ? 15 : jpegFramesPerSecond
             cameras.append(
-                #"{"kind":"\#(kind)","port":\#(printer.cameraPort),"password":"\#(printer.accessCode)","#
+                #"{"kind":"\#(kind)","name":"\#(printer.name)","port":\#(printer.cameraPort),"password":"\#(printer.accessCode)","#
                     + #""width":1280,"height":720,"fps":\#(fps),"#
                     + #""cert":"\#(directory)/tls/\#(printer.serial).pem","key":"\#(directory)/tls/\#(printer.serial).key"}"#
             )

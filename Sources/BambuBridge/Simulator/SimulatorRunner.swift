@@ -31,6 +31,9 @@ final class SimulatorRunner: Sendable {
     private let broker = Mutex<Process?>(nil)
     private let storageServer = Mutex<Process?>(nil)
     private let cameraServer = Mutex<Process?>(nil)
+    /// Connections each printer's camera accepted since the simulator started (RTSP clients, TLS
+    /// connections to the JPEG stream), by printer name: `camera clients` prints them.
+    private let cameraConnections = Mutex<[String: Int]>([:])
     private let jpegCameraFramesPerSecond: Int
     private let printers: Mutex<[String: SimulatedPrinter]>
     private let output = Mutex(())
@@ -204,7 +207,10 @@ final class SimulatorRunner: Sendable {
             case "restart":
                 stopCameras()
                 Task { await startCameras(); say("ok camera started") }
-            default: say("error usage: camera stop|start|restart")
+            case "clients":
+                let counts = cameraConnections.withLock { $0 }
+                say("ok camera clients " + identities.map { "\($0.name)=\(counts[$0.name, default: 0])" }.joined(separator: " "))
+            default: say("error usage: camera stop|start|restart|clients")
             }
             return
         }
@@ -374,14 +380,18 @@ final class SimulatorRunner: Sendable {
             process.arguments = [script, "--config", config, "--exit-with-parent"]
             let log = FileHandle(forWritingAtPath: files.brokerLogPath)
             log?.seekToEndOfFile()
-            process.standardOutput = log
+            let output = Pipe()
+            process.standardOutput = output
             process.standardError = log
             try process.run()
+            let ready = Mutex(false)
+            relayCameraServerOutput(output.fileHandleForReading, log: log) { ready.withLock { $0 = true } }
             cameraServer.withLock { $0 = process }
             let clock = ContinuousClock()
             let deadline = clock.now + .seconds(15)
             while clock.now < deadline {
-                if identities.allSatisfy({ FreePorts.accepts($0.cameraPort) }) { return }
+                // Its "ready" line, not a probe: a probe would be a connection `camera clients` counts.
+                if ready.withLock({ $0 }) { return }
                 if !process.isRunning { break }
                 try await Task.sleep(for: .milliseconds(50))
             }
@@ -391,6 +401,42 @@ final class SimulatorRunner: Sendable {
         } catch {
             say("warning cameras disabled: \(error)")
         }
+    }
+
+    /// Reads the camera server's standard output on a thread of its own: `client-connected <name>`
+    /// lines are counted (and announced as `camera <name> connections=<n>`), `ready` is reported, and
+    /// everything but the counted lines goes to the log.
+    private func relayCameraServerOutput(_ handle: FileHandle, log: FileHandle?, ready: @escaping @Sendable () -> Void) {
+        let thread = Thread { [self] in
+            var pending: [UInt8] = []
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { break }
+                pending += data
+                while let newline = pending.firstIndex(of: 0x0A) {
+                    let line = String(decoding: pending[..<newline], as: UTF8.self)
+                    pending.removeSubrange(...newline)
+                    if line.hasPrefix("client-connected ") {
+                        countCameraConnection(String(line.dropFirst("client-connected ".count)))
+                    } else {
+                        if line == "ready" { ready() }
+                        log?.write(Data((line + "\n").utf8))
+                    }
+                }
+            }
+            try? handle.close()
+        }
+        thread.name = "sim-camera-output"
+        thread.start()
+    }
+
+    /// One more connection accepted by `printer`'s camera.
+    private func countCameraConnection(_ printer: String) {
+        let count = cameraConnections.withLock { counts in
+            counts[printer, default: 0] += 1
+            return counts[printer, default: 0]
+        }
+        say("camera \(printer) connections=\(count)")
     }
 
     private func stopCameras() {
