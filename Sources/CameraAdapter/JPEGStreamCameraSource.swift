@@ -13,7 +13,7 @@ package final class JPEGStreamCameraSource: CameraSource {
     /// Frames larger than this are a broken stream (BDY rejects the same).
     static let maximumFrameSize = 10 * 1024 * 1024
     /// Logins the printer answered with nothing before the access code is declared wrong.
-    static let silentLoginsBeforeGivingUp = 3
+    package static let silentLoginsBeforeGivingUp = 3
 
     private let settings: CameraSourceSettings
     private let worker: CameraWorker

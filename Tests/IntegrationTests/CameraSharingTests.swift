@@ -9,7 +9,7 @@ import Testing
     /// Two concurrent `GET /<printer>/stream` viewers each get whole JPEG parts, and the printer's
     /// camera (counted by the simulator) saw exactly one connection: for the X1C one RTSP client,
     /// for the P1S one TLS connection at the JPEG listener.
-    @Test(arguments: ["x1c"])
+    @Test(arguments: ["x1c", "p1s"])
     func twoViewersShareOneConnectionAtTheCamera(_ printer: String) async throws {
         let harness = try await SimulatorHarness(models: "x1c,p1s", arguments: ["--camera-fps", "10"])
         defer { Task { await harness.stop() } }

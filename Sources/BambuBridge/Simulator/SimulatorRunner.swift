@@ -3,6 +3,7 @@
 
 import BambuModel
 import BambuSimulator
+import CameraAdapter
 import Foundation
 import Logging
 import MQTTAdapter
@@ -31,6 +32,8 @@ final class SimulatorRunner: Sendable {
     private let broker = Mutex<Process?>(nil)
     private let storageServer = Mutex<Process?>(nil)
     private let cameraServer = Mutex<Process?>(nil)
+    /// The P1/A1 printers' port-6000 cameras, served in this process.
+    private let jpegCameras = Mutex<[JPEGStreamServer]>([])
     /// Connections each printer's camera accepted since the simulator started (RTSP clients, TLS
     /// connections to the JPEG stream), by printer name: `camera clients` prints them.
     private let cameraConnections = Mutex<[String: Int]>([:])
@@ -360,21 +363,22 @@ final class SimulatorRunner: Sendable {
 
     // MARK: - Cameras
 
-    /// Starts the camera server (gst-rtsp-server for RTSPS models, a TLS JPEG stream for P1/A1 models);
-    /// without it the printers simply have no camera.
+    /// Starts the cameras: the P1/A1 printers' JPEG streams in this process (``JPEGStreamServer``),
+    /// the RTSPS ones in the camera server (gst-rtsp-server); without them the printers simply have no camera.
     private func startCameras() async {
+        startJPEGCameras()
+        guard identities.contains(where: { $0.model.capabilities.camera == .rtsps }) else { return }
         let python = ProcessInfo.processInfo.environment["BAMBU_SIM_CAMERA_PYTHON"] ?? "/usr/bin/python3"
         guard
             let script = Self.locate(
                 environment: "BAMBU_SIM_CAMERA_SCRIPT",
                 candidates: ["Sources/BambuSimulator/camera_server.py", "share/bambu-serial/camera_server.py"])
         else {
-            say("warning cameras disabled: camera_server.py was not found")
+            say("warning RTSPS cameras disabled: camera_server.py was not found")
             return
         }
         do {
-            let config = try files.writeCameraConfiguration(
-                for: identities, jpegFramesPerSecond: jpegCameraFramesPerSecond)
+            let config = try files.writeCameraConfiguration(for: identities.filter { $0.model.capabilities.camera == .rtsps })
             let process = Process()
             process.executableURL = URL(fileURLWithPath: python)
             process.arguments = [script, "--config", config, "--exit-with-parent"]
@@ -396,11 +400,31 @@ final class SimulatorRunner: Sendable {
                 try await Task.sleep(for: .milliseconds(50))
             }
             say(
-                "warning cameras disabled: the camera server did not start (it needs python3-gi, "
+                "warning RTSPS cameras disabled: the camera server did not start (it needs python3-gi, "
                     + "gir1.2-gst-rtsp-server-1.0, gstreamer1.0-plugins-ugly); see \(files.brokerLogPath)")
         } catch {
-            say("warning cameras disabled: \(error)")
+            say("warning RTSPS cameras disabled: \(error)")
         }
+    }
+
+    /// Starts a port-6000-style JPEG stream for every P1/A1-type printer, with its certificate and access code.
+    private func startJPEGCameras() {
+        var servers: [JPEGStreamServer] = []
+        for identity in identities where identity.model.capabilities.camera == .jpegStream {
+            let server = JPEGStreamServer(
+                settings: JPEGStreamServer.Settings(
+                    port: identity.cameraPort, certificateFile: files.certificatePath(for: identity),
+                    keyFile: files.keyPath(for: identity), accessCode: identity.accessCode,
+                    framesPerSecond: jpegCameraFramesPerSecond),
+                onConnection: { [self] in countCameraConnection(identity.name) })
+            do {
+                try server.start()
+                servers.append(server)
+            } catch {
+                say("warning camera of \(identity.name) disabled: \(error)")
+            }
+        }
+        jpegCameras.withLock { $0 += servers }
     }
 
     /// Reads the camera server's standard output on a thread of its own: `client-connected <name>`
@@ -440,6 +464,7 @@ final class SimulatorRunner: Sendable {
     }
 
     private func stopCameras() {
+        for server in jpegCameras.withLock({ servers in defer { servers = [] }; return servers }) { server.stop() }
         guard let process = cameraServer.withLock({ state -> Process? in
             defer { state = nil }
             return state
