@@ -19,9 +19,12 @@ package final class JPEGStreamCameraSource: CameraSource {
     private let worker: CameraWorker
     /// The learned pin (pinned mode without a stored pin) and the count of silent logins.
     private let memory: Mutex<(pin: String?, silentLogins: Int)>
+    private let pinLearned: @Sendable (String) -> Void
 
-    package init(settings: CameraSourceSettings) {
+    /// `pinLearned` gets the fingerprint the first time pinned mode without a pin accepts a certificate.
+    package init(settings: CameraSourceSettings, pinLearned: @escaping @Sendable (String) -> Void = { _ in }) {
         self.settings = settings
+        self.pinLearned = pinLearned
         worker = CameraWorker(
             name: "camera-\(settings.serial)", initialBackoff: settings.initialBackoff,
             maximumBackoff: settings.maximumBackoff)
@@ -60,7 +63,12 @@ package final class JPEGStreamCameraSource: CameraSource {
         }
         defer { connection.close() }
         if case .pinned = settings.security, let fingerprint = connection.fingerprint {
-            memory.withLock { if $0.pin == nil { $0.pin = fingerprint } }
+            let learned = memory.withLock { state -> Bool in
+                guard state.pin == nil else { return false }
+                state.pin = fingerprint
+                return true
+            }
+            if learned { pinLearned(fingerprint) }
         }
         var delivered = false
         do {

@@ -20,9 +20,12 @@ package final class RTSPCameraSource: CameraSource {
     private let settings: CameraSourceSettings
     private let worker: CameraWorker
     private let learnedPin: Mutex<String?>
+    private let pinLearned: @Sendable (String) -> Void
 
-    package init(settings: CameraSourceSettings) {
+    /// `pinLearned` gets the fingerprint the first time pinned mode without a pin accepts a certificate.
+    package init(settings: CameraSourceSettings, pinLearned: @escaping @Sendable (String) -> Void = { _ in }) {
         self.settings = settings
+        self.pinLearned = pinLearned
         worker = CameraWorker(
             name: "camera-\(settings.serial)", initialBackoff: settings.initialBackoff,
             maximumBackoff: settings.maximumBackoff)
@@ -50,7 +53,12 @@ package final class RTSPCameraSource: CameraSource {
             return (error, false)
         }
         if case .pinned = settings.security, let fingerprint = upstream.fingerprint {
-            learnedPin.withLock { if $0 == nil { $0 = fingerprint } }
+            let learned = learnedPin.withLock { pin -> Bool in
+                guard pin == nil else { return false }
+                pin = fingerprint
+                return true
+            }
+            if learned { pinLearned(fingerprint) }
         }
         let relay: LoopbackTLSRelay
         do {
