@@ -167,6 +167,22 @@ func establishedConnections(toPort port: Int) -> Int {
         source.stop()
     }
 
+    /// At 5 fps from a 15 fps stream, most decoded frames never reach the encoder; every admitted one is delivered.
+    @Test func rtspsCountsDecodedAdmittedAndDeliveredFrames() async throws {
+        let simulator = try await Self.simulator.value
+        var settings = simulator.settings("x1c")
+        settings.maxFramesPerSecond = 5
+        let source = RTSPCameraSource(settings: settings)
+        let log = EventLog(source.start())
+        #expect(await Wait.until(timeout: .seconds(20)) { log.frames.count >= 8 }, "\(log.failures)")
+        source.stop()
+        #expect(await Wait.until(timeout: .seconds(3)) { log.isFinished })
+        let counts = source.frameCounts
+        #expect(counts.delivered == log.frames.count, "\(counts)")
+        #expect(counts.admitted == counts.delivered, "\(counts)")
+        #expect(counts.decoded >= 2 * counts.admitted, "a 15 fps stream limited to 5 fps: \(counts)")
+    }
+
     @Test func rtspsWrongAccessCodeIsPermanent() async throws {
         try await wrongCode("x1c", expecting: "refused the access code (RTSP 401")
     }
