@@ -76,7 +76,7 @@ struct RunCommand: AsyncParsableCommand {
                         guard isPinned else { return }
                         Self.storePin(fingerprint, serial: printer.serial, pins: pins, learnedBy: "camera", logger: logger)
                     })
-            })
+            }, logger: logger)
         let supervisor = PrinterSupervisor(
             configuration: configuration, factories: .live, notifier: notifier, logger: logger, camera: cameras)
         current.follow(supervisor)

@@ -47,9 +47,13 @@ import Testing
         let statusBody = try HTTPStatusTests.get(port: port, "/status").body
         #expect(!String(decoding: statusBody, as: UTF8.self).contains(wrongCode))
 
-        // The log names the printer's camera failure and its reason, never the code.
+        // The log names the printer's camera failure and its reason (the hub's own line, whoever
+        // asked: a snapshot or a stream), never the code.
         let logged = await Wait.until(timeout: .seconds(10)) {
-            daemon.errorOutput.contains { $0.contains("camera") && $0.contains("printer.name=\(printer)") && $0.contains("access code") }
+            daemon.errorOutput.contains {
+                $0.contains("camera failed") && $0.contains("printer.name=\(printer)") && $0.contains("camera.retrying=no")
+                    && $0.contains("access code")
+            }
         }
         #expect(logged, "\(daemon.errorOutput.filter { $0.contains("camera") })")
         #expect(!daemon.errorOutput.contains { $0.contains(wrongCode) })
