@@ -19,9 +19,9 @@ Usage:
                   "cert": "/abs/leaf.pem", "key": "/abs/leaf.key",
                   "width": 1280, "height": 720, "fps": 15}]}
 
-Prints ``ready`` on stdout once every camera listens, and ``client-connected <name>`` each time an
-RTSP client connects to the camera named ``name`` (so tests can count sessions at the source: many
-viewers of one bridge must be one RTSP client); exits 0 on SIGTERM.
+Prints ``ready`` on stdout once every camera listens, and ``session-started <name>`` each time an
+RTSP client sets up a session with the camera named ``name`` (so tests can count sessions at the
+source: many viewers of one bridge must be one RTSP session); exits 0 on SIGTERM.
 """
 
 import argparse
@@ -69,7 +69,13 @@ def rtsps_camera(camera):
     factory.set_permissions(permissions)
     server.get_mount_points().add_factory(MOUNT, factory)
     name = camera.get("name", str(camera["port"]))
-    server.connect("client-connected", lambda _server, _client: print(f"client-connected {name}", flush=True))
+
+
+    def client_connected(_server, client):
+        # A session is a SETUP that succeeded (authenticated): stray TCP connections to the port are not counted.
+        client.connect("new-session", lambda _client, _session: print(f"session-started {name}", flush=True))
+
+    server.connect("client-connected", client_connected)
     if server.attach(None) == 0:
         raise SystemExit(f"cannot listen on RTSPS port {camera['port']}")
     return server

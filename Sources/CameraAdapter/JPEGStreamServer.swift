@@ -65,15 +65,20 @@ package final class JPEGStreamServer: @unchecked Sendable {
 
     package let settings: Settings
     private let onConnection: @Sendable () -> Void
+    private let onLogin: @Sendable () -> Void
     private let sockets = Mutex(Sockets())
     private let board = FrameBoard()
     private let threads = DispatchGroup()
     private var context: OpaquePointer?
 
-    /// `onConnection` runs on the accept thread for every TCP connection accepted (tests count them).
-    package init(settings: Settings, onConnection: @escaping @Sendable () -> Void = {}) {
+    /// `onConnection` runs for every TCP connection accepted, `onLogin` for every login with the
+    /// right access code (the simulator and tests count them).
+    package init(
+        settings: Settings, onConnection: @escaping @Sendable () -> Void = {}, onLogin: @escaping @Sendable () -> Void = {}
+    ) {
         self.settings = settings
         self.onConnection = onConnection
+        self.onLogin = onLogin
     }
 
     deinit {
@@ -167,6 +172,7 @@ package final class JPEGStreamServer: @unchecked Sendable {
         }
         // A printer answers a wrong login by closing without a byte (bambu-lan.md §7.2).
         guard login == JPEGStreamCameraSource.authenticationPacket(accessCode: settings.accessCode) else { return }
+        onLogin()
         board.viewerJoined()
         defer { board.viewerLeft() }
         var seen = 0

@@ -167,20 +167,21 @@ func establishedConnections(toPort port: Int) -> Int {
         source.stop()
     }
 
-    /// At 5 fps from a 15 fps stream, most decoded frames never reach the encoder; every admitted one is delivered.
+    /// At 2 fps from a 15 fps stream, decoded frames are dropped before the encoder (no exact ratio:
+    /// the simulator's rate sags on a loaded machine); every admitted one is delivered.
     @Test func rtspsCountsDecodedAdmittedAndDeliveredFrames() async throws {
         let simulator = try await Self.simulator.value
         var settings = simulator.settings("x1c")
-        settings.maxFramesPerSecond = 5
+        settings.maxFramesPerSecond = 2
         let source = RTSPCameraSource(settings: settings)
         let log = EventLog(source.start())
-        #expect(await Wait.until(timeout: .seconds(20)) { log.frames.count >= 8 }, "\(log.failures)")
+        #expect(await Wait.until(timeout: .seconds(20)) { log.frames.count >= 4 }, "\(log.failures)")
         source.stop()
         #expect(await Wait.until(timeout: .seconds(3)) { log.isFinished })
         let counts = source.frameCounts
         #expect(counts.delivered == log.frames.count, "\(counts)")
         #expect(counts.admitted == counts.delivered, "\(counts)")
-        #expect(counts.decoded >= 2 * counts.admitted, "a 15 fps stream limited to 5 fps: \(counts)")
+        #expect(counts.decoded > counts.admitted, "a 15 fps stream limited to 2 fps: \(counts)")
     }
 
     @Test func rtspsWrongAccessCodeIsPermanent() async throws {
@@ -239,19 +240,20 @@ func readProcFile(_ path: String) -> String {
 /// The simulator's own port-6000 server (``JPEGStreamServer``) against the bridge's client.
 @Suite struct JPEGStreamServerTests {
     /// A server with the simulated P1S's certificate on a port of its own, counting connections.
-    private func server(code: String, fps: Int) async throws -> (JPEGStreamServer, CameraSimulator, ConnectionCounter, Int) {
+    private func server(code: String, fps: Int) async throws -> (JPEGStreamServer, CameraSimulator, ConnectionCounter, ConnectionCounter, Int) {
         let simulator = try await SimulatedCameraTests.simulator.value
         let serial = simulator.printers["p1s"]!.serial
         let port = try FreeTestPort.take()
         let connections = ConnectionCounter()
+        let logins = ConnectionCounter()
         let server = JPEGStreamServer(
             settings: JPEGStreamServer.Settings(
                 port: port, certificateFile: simulator.directory + "/tls/\(serial).pem",
                 keyFile: simulator.directory + "/tls/\(serial).key", accessCode: code, width: 320, height: 240,
                 framesPerSecond: fps),
-            onConnection: { connections.add() })
+            onConnection: { connections.add() }, onLogin: { logins.add() })
         try server.start()
-        return (server, simulator, connections, port)
+        return (server, simulator, connections, logins, port)
     }
 
     private func settings(_ simulator: CameraSimulator, port: Int, code: String) -> CameraSourceSettings {
@@ -261,7 +263,7 @@ func readProcFile(_ path: String) -> String {
     }
 
     @Test func servesFramedTestPicturesAtTheConfiguredRateAndClosesOnStop() async throws {
-        let (server, simulator, connections, port) = try await server(code: "24681357", fps: 5)
+        let (server, simulator, connections, logins, port) = try await server(code: "24681357", fps: 5)
         defer { server.stop() }
         let sources = (0..<2).map { _ in JPEGStreamCameraSource(settings: settings(simulator, port: port, code: "24681357")) }
         let logs = sources.map { EventLog($0.start()) }
@@ -278,13 +280,14 @@ func readProcFile(_ path: String) -> String {
         let frames = logs[0].frames
         #expect(Set(frames.map(\.jpeg)).count == frames.count)
         #expect(connections.value == 2)
+        #expect(logins.value == 2)
         server.stop()
         #expect(await Wait.until(timeout: .seconds(5)) { logs.allSatisfy { !$0.failures.isEmpty } }, "stop closes the clients")
         for source in sources { source.stop() }
     }
 
     @Test func closesAWrongLoginWithoutAByte() async throws {
-        let (server, simulator, connections, port) = try await server(code: "24681357", fps: 5)
+        let (server, simulator, connections, logins, port) = try await server(code: "24681357", fps: 5)
         defer { server.stop() }
         let source = JPEGStreamCameraSource(settings: settings(simulator, port: port, code: "13572468"))
         let log = EventLog(source.start())
@@ -293,6 +296,7 @@ func readProcFile(_ path: String) -> String {
         #expect(log.failures.last?.permanent == true)
         #expect(log.failures.last?.reason.contains("the access code is wrong") == true, "\(log.failures)")
         #expect(connections.value == JPEGStreamCameraSource.silentLoginsBeforeGivingUp)
+        #expect(logins.value == 0)
         source.stop()
     }
 }

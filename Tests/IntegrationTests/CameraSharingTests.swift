@@ -7,8 +7,9 @@ import Testing
 
 @Suite(.timeLimit(.minutes(2))) struct CameraSharingTests {
     /// Two concurrent `GET /<printer>/stream` viewers each get whole JPEG parts, and the printer's
-    /// camera (counted by the simulator) saw exactly one connection: for the X1C one RTSP client,
-    /// for the P1S one TLS connection at the JPEG listener.
+    /// camera (counted by the simulator) served exactly one session: for the X1C one RTSP session,
+    /// for the P1S one logged-in TLS connection at the JPEG listener. (Sessions, not TCP connections:
+    /// a parallel test's daemon may knock on a port it thinks closed that a simulator now uses.)
     @Test(arguments: ["x1c", "p1s"])
     func twoViewersShareOneConnectionAtTheCamera(_ printer: String) async throws {
         let harness = try await SimulatorHarness(models: "x1c,p1s", arguments: ["--camera-fps", "10"])
@@ -20,7 +21,7 @@ import Testing
         #expect(
             await daemon.waitForLine(errors: true) { $0.contains("http endpoint listening") && $0.contains("127.0.0.1:\(port)") }
                 != nil)
-        #expect(try await Self.connectionCounts(harness)[printer] == 0, "no viewer yet, no connection")
+        #expect(try await Self.sessionCounts(harness)[printer] == 0, "no viewer yet, no session")
 
         async let first = OwnThread.run { try HTTPStatusTests.streamFrames(port: port, "/\(printer)/stream", count: 3) }
         async let second = OwnThread.run { try HTTPStatusTests.streamFrames(port: port, "/\(printer)/stream", count: 3) }
@@ -29,16 +30,16 @@ import Testing
             #expect(frames.count >= 3, "viewer \(index + 1): \(frames.count) parts")
             #expect(frames.allSatisfy { HTTPStatusTests.jpegSize($0).map { "\($0.width)x\($0.height)" } == "1280x720" })
         }
-        let counts = try await Self.connectionCounts(harness)
+        let counts = try await Self.sessionCounts(harness)
         #expect(
             counts[printer] == 1,
-            "connections at the simulated cameras: \(counts); daemon: \(daemon.errorOutput.filter { $0.contains("camera") })")
+            "sessions at the simulated cameras: \(counts); daemon: \(daemon.errorOutput.filter { $0.contains("camera") })")
         let other = printer == "x1c" ? "p1s" : "x1c"
         #expect(counts[other] == 0, "nobody asked for \(other)'s camera: \(counts)")
     }
 
-    /// Asks the simulator (`camera clients`) how many connections each camera accepted so far.
-    static func connectionCounts(_ harness: SimulatorHarness) async throws -> [String: Int] {
+    /// Asks the simulator (`camera clients`) how many sessions each camera served so far.
+    static func sessionCounts(_ harness: SimulatorHarness) async throws -> [String: Int] {
         let seen = harness.simulator.output.count
         harness.simulator.send("camera clients")
         let answered = await Wait.until(timeout: .seconds(10)) {

@@ -34,9 +34,9 @@ final class SimulatorRunner: Sendable {
     private let cameraServer = Mutex<Process?>(nil)
     /// The P1/A1 printers' port-6000 cameras, served in this process.
     private let jpegCameras = Mutex<[JPEGStreamServer]>([])
-    /// Connections each printer's camera accepted since the simulator started (RTSP clients, TLS
-    /// connections to the JPEG stream), by printer name: `camera clients` prints them.
-    private let cameraConnections = Mutex<[String: Int]>([:])
+    /// Sessions each printer's camera served since the simulator started (RTSP sessions set up,
+    /// logins accepted by the JPEG stream), by printer name: `camera clients` prints them.
+    private let cameraSessions = Mutex<[String: Int]>([:])
     private let jpegCameraFramesPerSecond: Int
     private let printers: Mutex<[String: SimulatedPrinter]>
     private let output = Mutex(())
@@ -211,7 +211,7 @@ final class SimulatorRunner: Sendable {
                 stopCameras()
                 Task { await startCameras(); say("ok camera started") }
             case "clients":
-                let counts = cameraConnections.withLock { $0 }
+                let counts = cameraSessions.withLock { $0 }
                 say("ok camera clients " + identities.map { "\($0.name)=\(counts[$0.name, default: 0])" }.joined(separator: " "))
             default: say("error usage: camera stop|start|restart|clients")
             }
@@ -416,7 +416,7 @@ final class SimulatorRunner: Sendable {
                     port: identity.cameraPort, certificateFile: files.certificatePath(for: identity),
                     keyFile: files.keyPath(for: identity), accessCode: identity.accessCode,
                     framesPerSecond: jpegCameraFramesPerSecond),
-                onConnection: { [self] in countCameraConnection(identity.name) })
+                onLogin: { [self] in countCameraSession(identity.name) })
             do {
                 try server.start()
                 servers.append(server)
@@ -427,8 +427,8 @@ final class SimulatorRunner: Sendable {
         jpegCameras.withLock { $0 += servers }
     }
 
-    /// Reads the camera server's standard output on a thread of its own: `client-connected <name>`
-    /// lines are counted (and announced as `camera <name> connections=<n>`), `ready` is reported, and
+    /// Reads the camera server's standard output on a thread of its own: `session-started <name>`
+    /// lines are counted (and announced as `camera <name> sessions=<n>`), `ready` is reported, and
     /// everything but the counted lines goes to the log.
     private func relayCameraServerOutput(_ handle: FileHandle, log: FileHandle?, ready: @escaping @Sendable () -> Void) {
         let thread = Thread { [self] in
@@ -440,8 +440,8 @@ final class SimulatorRunner: Sendable {
                 while let newline = pending.firstIndex(of: 0x0A) {
                     let line = String(decoding: pending[..<newline], as: UTF8.self)
                     pending.removeSubrange(...newline)
-                    if line.hasPrefix("client-connected ") {
-                        countCameraConnection(String(line.dropFirst("client-connected ".count)))
+                    if line.hasPrefix("session-started ") {
+                        countCameraSession(String(line.dropFirst("session-started ".count)))
                     } else {
                         if line == "ready" { ready() }
                         log?.write(Data((line + "\n").utf8))
@@ -454,13 +454,13 @@ final class SimulatorRunner: Sendable {
         thread.start()
     }
 
-    /// One more connection accepted by `printer`'s camera.
-    private func countCameraConnection(_ printer: String) {
-        let count = cameraConnections.withLock { counts in
+    /// One more session served by `printer`'s camera.
+    private func countCameraSession(_ printer: String) {
+        let count = cameraSessions.withLock { counts in
             counts[printer, default: 0] += 1
             return counts[printer, default: 0]
         }
-        say("camera \(printer) connections=\(count)")
+        say("camera \(printer) sessions=\(count)")
     }
 
     private func stopCameras() {
