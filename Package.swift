@@ -150,7 +150,11 @@ let package = Package(
             dependencies: ["SystemdAdapter", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        .testTarget(name: "IntegrationTests", dependencies: ["BridgeTestSupport", "BridgeCore"], swiftSettings: strict),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["BridgeTestSupport", "BridgeCore", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "FTPSAdapterTests", dependencies: ["FTPSAdapter", "BridgeTestSupport", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             swiftSettings: strict

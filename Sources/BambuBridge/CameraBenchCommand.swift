@@ -16,8 +16,9 @@ import Glibc
 /// Exists for `Benchmarks/camera/run.sh`: the same source the daemon uses (RTSPS decoded and
 /// re-encoded, or the JPEG stream passed through), measured beside `ffmpeg` on the same stream.
 /// Prints one `key=value` line: frames, bytes, process CPU seconds (user + system, from
-/// getrusage), CPU seconds per minute of video, and the delay from a frame's arrival (its packet
-/// read from the socket) to its delivery, p50 and p99.
+/// getrusage), CPU seconds per minute of video, the delay from a frame's arrival (its packet
+/// read from the socket) to its delivery, p50 and p99, and the source's own counts: frames
+/// decoded (or read), admitted by the rate limit, delivered.
 struct CameraBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "camera-bench",
@@ -81,12 +82,15 @@ struct CameraBenchCommand: AsyncParsableCommand {
         delays.sort()
         let p50 = Self.seconds(delays[delays.count / 2]) * 1000
         let p99 = Self.seconds(delays[min(delays.count - 1, delays.count * 99 / 100)]) * 1000
+        // The source's own counts run from its start (the warm-up frame included): decoded (or read)
+        // frames, those the rate limit let through to the encoder, and those delivered.
+        let counts = (source as? any FrameCountingCameraSource)?.frameCounts
         print(
             String(
                 format: "kind=%@ frames=%d size=%dx%d seconds=%.1f fps=%.2f mean_jpeg_bytes=%d cpu_seconds=%.3f "
-                    + "cpu_seconds_per_minute=%.3f delay_ms_p50=%.2f delay_ms_p99=%.2f",
+                    + "cpu_seconds_per_minute=%.3f delay_ms_p50=%.2f delay_ms_p99=%.2f decoded=%d admitted=%d delivered=%d",
                 settings.kind.rawValue, frames, width, height, elapsed, Double(frames) / elapsed, bytes / frames, cpu,
-                cpu * 60 / elapsed, p50, p99))
+                cpu * 60 / elapsed, p50, p99, counts?.decoded ?? -1, counts?.admitted ?? -1, counts?.delivered ?? -1))
     }
 
     private static func processCPUSeconds() -> Double {

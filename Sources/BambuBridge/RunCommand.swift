@@ -67,11 +67,16 @@ struct RunCommand: AsyncParsableCommand {
                     return nil
                 }
                 let pins = CertificatePinStore(stateDirectory: configuration.bridge.stateDirectory)
+                let isPinned = printer.tls == .pinned
                 return CameraSources.make(
                     printer.cameraSettings(
                         pins: pins, quality: configuration.http.cameraQuality,
-                        maxFramesPerSecond: Double(configuration.http.cameraMaxFramesPerSecond)))
-            })
+                        maxFramesPerSecond: Double(configuration.http.cameraMaxFramesPerSecond)),
+                    pinLearned: { fingerprint in
+                        guard isPinned else { return }
+                        Self.storePin(fingerprint, serial: printer.serial, pins: pins, learnedBy: "camera", logger: logger)
+                    })
+            }, logger: logger)
         let supervisor = PrinterSupervisor(
             configuration: configuration, factories: .live, notifier: notifier, logger: logger, camera: cameras)
         current.follow(supervisor)
@@ -92,6 +97,26 @@ struct RunCommand: AsyncParsableCommand {
         await http.stop()
         await cameras.closeAll()
         logger.info("stopped")
+    }
+
+    /// Stores a certificate fingerprint that pinned mode learned (trust on first use) unless a pin is
+    /// already stored: MQTT, FTPS and the camera all reach the same printer, so whichever connects
+    /// first pins it for the others and for the next start.
+    static func storePin(
+        _ fingerprint: String, serial: String, pins: CertificatePinStore, learnedBy connection: String, logger: Logger
+    ) {
+        guard pins.pin(forSerial: serial) == nil else { return }
+        do {
+            try pins.store(fingerprint, forSerial: serial)
+            logger.notice(
+                "pinned the printer's certificate",
+                metadata: [
+                    "tls.fingerprint": "\(fingerprint)", "tls.pin_file": "\(pins.path(forSerial: serial))",
+                    "tls.learned_by": "\(connection)",
+                ])
+        } catch {
+            logger.warning("cannot store the certificate pin", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Listens on the status socket: the explicit path, the runtime directory, else the state directory.
@@ -187,15 +212,8 @@ extension SlotFactories {
             let isPinned = printer.tls == .pinned
             let pinHint = isPinned ? "; if the printer was replaced or reset, delete \(pins.path(forSerial: printer.serial))" : ""
             return try MQTTPrinterLink(settings: settings, logger: logger, certificateChangedHint: pinHint) { fingerprint in
-                guard isPinned, pins.pin(forSerial: printer.serial) == nil else { return }
-                do {
-                    try pins.store(fingerprint, forSerial: printer.serial)
-                    logger.notice(
-                        "pinned the printer's certificate",
-                        metadata: ["tls.fingerprint": "\(fingerprint)", "tls.pin_file": "\(pins.path(forSerial: printer.serial))"])
-                } catch {
-                    logger.warning("cannot store the certificate pin", metadata: ["error": "\(error)"])
-                }
+                guard isPinned else { return }
+                RunCommand.storePin(fingerprint, serial: printer.serial, pins: pins, learnedBy: "mqtt", logger: logger)
             }
         },
         makeStorage: { printer, bridge, logger in

@@ -1,14 +1,11 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: AGPL-3.0-or-later
-# The simulated printers' cameras (bambu-lan.md §7): RTSPS on "port 322" and the JPEG stream on "port 6000".
-"""Serves one camera per simulated printer from a single process.
+# The simulated X1/P2/H2/X2 printers' cameras (bambu-lan.md §7.1): RTSPS on "port 322".
+"""Serves one RTSPS camera per simulated X1, P2S, H2 or X2 printer from a single process.
 
-* ``rtsps`` (X1, P2S, H2 and X2 models, bambu-lan.md §7.1): gst-rtsp-server with TLS, Digest
-  authentication as user ``bblp`` with the printer's access code, mounted at
-  ``/streaming/live/1``; a moving H.264 test pattern (x264, baseline), TCP-interleaved.
-* ``jpeg`` (P1 and A1 models, §7.2): TLS listener that reads the 80-byte auth packet, closes the
-  connection without a byte when the access code is wrong (as printers do), else sends each frame
-  as a 16-byte little-endian header (size, 0, 1, 0) followed by the JPEG.
+gst-rtsp-server with TLS, Digest authentication as user ``bblp`` with the printer's access code,
+mounted at ``/streaming/live/1``; a moving H.264 test pattern (x264, baseline), TCP-interleaved.
+(The P1/A1 port-6000 JPEG stream is served by the simulator itself: ``JPEGStreamServer`` in Swift.)
 
 Needs Debian's ``/usr/bin/python3`` (``gi`` is not importable from a venv) with python3-gi,
 gir1.2-gst-rtsp-server-1.0, gstreamer1.0-plugins-{base,good,ugly} and glib-networking.
@@ -18,22 +15,20 @@ Usage:
 
 ``cameras.json``::
 
-    {"cameras": [{"kind": "rtsps", "port": 8322, "password": "12345678",
+    {"cameras": [{"kind": "rtsps", "name": "x1c", "port": 8322, "password": "12345678",
                   "cert": "/abs/leaf.pem", "key": "/abs/leaf.key",
                   "width": 1280, "height": 720, "fps": 15}]}
 
-Prints ``ready`` on stdout once every camera listens; exits 0 on SIGTERM.
+Prints ``ready`` on stdout once every camera listens, and ``session-started <name>`` each time an
+RTSP client sets up a session with the camera named ``name`` (so tests can count sessions at the
+source: many viewers of one bridge must be one RTSP session); exits 0 on SIGTERM.
 """
 
 import argparse
 import json
 import os
 import signal
-import socket
-import ssl
-import struct
 import sys
-import threading
 
 import gi
 
@@ -73,77 +68,17 @@ def rtsps_camera(camera):
     permissions.add_permission_for_role(USER, GstRtspServer.RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, True)
     factory.set_permissions(permissions)
     server.get_mount_points().add_factory(MOUNT, factory)
+    name = camera.get("name", str(camera["port"]))
+
+
+    def client_connected(_server, client):
+        # A session is a SETUP that succeeded (authenticated): stray TCP connections to the port are not counted.
+        client.connect("new-session", lambda _client, _session: print(f"session-started {name}", flush=True))
+
+    server.connect("client-connected", client_connected)
     if server.attach(None) == 0:
         raise SystemExit(f"cannot listen on RTSPS port {camera['port']}")
     return server
-
-
-class JPEGCamera:
-    """A P1-style port-6000 camera: the newest JPEG of a moving test pattern, sent to every client."""
-
-    def __init__(self, camera):
-        self.camera = camera
-        self.condition = threading.Condition()
-        self.frame = None
-        self.number = 0
-        width, height, fps = camera.get("width", 1280), camera.get("height", 720), camera.get("fps", 2)
-        self.pipeline = Gst.parse_launch(
-            f"videotestsrc is-live=true pattern=ball ! video/x-raw,width={width},height={height},framerate={fps}/1 "
-            "! jpegenc quality=80 ! appsink name=sink emit-signals=true max-buffers=1 drop=true sync=false"
-        )
-        self.pipeline.get_by_name("sink").connect("new-sample", self.on_sample)
-        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.context.load_cert_chain(camera["cert"], camera["key"])
-        self.listener = socket.create_server(("127.0.0.1", camera["port"]), backlog=8)
-
-    def on_sample(self, sink):
-        sample = sink.emit("pull-sample")
-        buffer = sample.get_buffer()
-        data = buffer.extract_dup(0, buffer.get_size())
-        with self.condition:
-            self.frame = data
-            self.number += 1
-            self.condition.notify_all()
-        return Gst.FlowReturn.OK
-
-    def start(self):
-        self.pipeline.set_state(Gst.State.PLAYING)
-        threading.Thread(target=self.accept_loop, daemon=True).start()
-
-    def accept_loop(self):
-        while True:
-            connection, _ = self.listener.accept()
-            threading.Thread(target=self.serve, args=(connection,), daemon=True).start()
-
-    def serve(self, connection):
-        try:
-            connection.settimeout(10)
-            stream = self.context.wrap_socket(connection, server_side=True)
-            auth = b""
-            while len(auth) < 80:
-                chunk = stream.recv(80 - len(auth))
-                if not chunk:
-                    return
-                auth += chunk
-            expected = struct.pack("<IIII", 0x40, 0x3000, 0, 0) + USER.encode().ljust(32, b"\0")
-            expected += self.camera["password"].encode().ljust(32, b"\0")
-            if auth != expected:
-                return  # a printer sends nothing and closes (bambu-lan.md §7.2 item 5)
-            stream.settimeout(None)
-            seen = 0
-            while True:
-                with self.condition:
-                    self.condition.wait_for(lambda: self.number != seen)
-                    frame, seen = self.frame, self.number
-                stream.sendall(struct.pack("<IIII", len(frame), 0, 1, 0))
-                stream.sendall(frame)
-        except (OSError, ssl.SSLError):
-            pass
-        finally:
-            try:
-                connection.close()
-            except OSError:
-                pass
 
 
 def main():
@@ -157,12 +92,7 @@ def main():
     loop = GLib.MainLoop()
     keep = []
     for camera in cameras:
-        if camera["kind"] == "rtsps":
-            keep.append(rtsps_camera(camera))
-        else:
-            jpeg = JPEGCamera(camera)
-            jpeg.start()
-            keep.append(jpeg)
+        keep.append(rtsps_camera(camera))
     GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGTERM, loop.quit)
     GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGINT, loop.quit)
     if arguments.exit_with_parent:

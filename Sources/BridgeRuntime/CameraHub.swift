@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // One camera connection per printer, shared by every viewer and snapshot request.
 
+package import Logging
+
 /// What a printer's camera connection is doing, for `/status`.
 package enum CameraState: Sendable, Equatable {
     /// No connection open (nobody watched recently).
@@ -60,6 +62,8 @@ package actor CameraHub {
     /// How old the latest frame may be and still answer a snapshot without waiting.
     package nonisolated let freshness: Duration
     private let makeSource: SourceFactory?
+    /// Where camera failures (and the recovery after one) are logged, with the printer's name.
+    private let logger: Logger?
     private var feeds: [String: Feed] = [:]
     /// The state a printer's camera ended in after its feed closed (off, or the permanent failure).
     private var endedStates: [String: CameraState] = [:]
@@ -77,12 +81,15 @@ package actor CameraHub {
         var idle: Task<Void, Never>?
         /// Which idle timer may close the feed (an older, cancelled one may still be on its way).
         var idleToken = 0
+        /// The failure last logged, so a source retrying with the same error logs it once.
+        var loggedFailure: String?
     }
 
     package init(
         idleTimeout: Duration = .seconds(60), snapshotTimeout: Duration = .seconds(3), freshness: Duration = .seconds(5),
-        makeSource: SourceFactory?
+        makeSource: SourceFactory?, logger: Logger? = nil
     ) {
+        self.logger = logger
         self.idleTimeout = idleTimeout
         self.snapshotTimeout = snapshotTimeout
         self.freshness = freshness
@@ -210,15 +217,28 @@ package actor CameraHub {
             feed.state = .connecting
         case .streaming:
             feed.state = .streaming
+            if feed.loggedFailure != nil {
+                feed.loggedFailure = nil
+                logger?.info("camera streaming again", metadata: ["printer.name": "\(printer)"])
+            }
         case .frame(let frame):
             feed.state = .streaming
             feed.latest = frame
             for viewer in feed.viewers.values { viewer.yield(frame) }
             for waiter in feed.waiters.values { waiter.resume(returning: .success(frame)) }
             feed.waiters.removeAll()
-        case .failed(let reason, _):
+        case .failed(let reason, let permanent):
             // A permanent failure ends the source's stream; `sourceEnded` then closes the feed.
             feed.state = .failed(reason: reason)
+            if feed.loggedFailure != reason {
+                feed.loggedFailure = reason
+                logger?.warning(
+                    "camera failed",
+                    metadata: [
+                        "printer.name": "\(printer)", "camera.reason": "\(reason)",
+                        "camera.retrying": "\(permanent ? "no" : "yes")",
+                    ])
+            }
             feed.latest = nil
             for waiter in feed.waiters.values { waiter.resume(returning: .failure(CameraError(reason))) }
             feed.waiters.removeAll()

@@ -162,5 +162,24 @@ static inline int copenssl_prepare_context(SSL_CTX *context, copenssl_peer_polic
     return 1;
 }
 
+/// A server context with `cert_file` (PEM chain) and `key_file`, TLS 1.2 or newer: the simulator's
+/// side of a printer's TLS listener. NULL with `error` filled on failure.
+static inline SSL_CTX *copenssl_server_context(const char *cert_file, const char *key_file, char *error,
+                                               size_t error_len) {
+    SSL_CTX *context = SSL_CTX_new(TLS_server_method());
+    if (!context) {
+        snprintf(error, error_len, "cannot create a TLS context");
+        return NULL;
+    }
+    SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
+    if (SSL_CTX_use_certificate_chain_file(context, cert_file) != 1 ||
+        SSL_CTX_use_PrivateKey_file(context, key_file, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(context) != 1) {
+        snprintf(error, error_len, "cannot load the certificate %s and key %s", cert_file, key_file);
+        SSL_CTX_free(context);
+        return NULL;
+    }
+    return context;
+}
+
 static inline void copenssl_context_free(SSL_CTX *context) { SSL_CTX_free(context); }
 #endif

@@ -70,10 +70,14 @@ package struct CameraSourceSettings: Sendable, Equatable {
 
 /// Builds the camera source for a printer's protocol.
 package enum CameraSources {
-    package static func make(_ settings: CameraSourceSettings) -> any CameraSource {
+    /// `pinLearned` runs (on the camera thread) when pinned mode without a stored pin accepted a
+    /// certificate: the caller stores its fingerprint where MQTT and FTPS keep theirs.
+    package static func make(
+        _ settings: CameraSourceSettings, pinLearned: @escaping @Sendable (String) -> Void = { _ in }
+    ) -> any CameraSource {
         switch settings.kind {
-        case .rtsps: RTSPCameraSource(settings: settings)
-        case .jpegStream: JPEGStreamCameraSource(settings: settings)
+        case .rtsps: RTSPCameraSource(settings: settings, pinLearned: pinLearned)
+        case .jpegStream: JPEGStreamCameraSource(settings: settings, pinLearned: pinLearned)
         }
     }
 }

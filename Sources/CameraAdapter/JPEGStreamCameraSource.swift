@@ -9,19 +9,25 @@ import NIOConcurrencyHelpers
 /// Exists to turn the printer's own framing (80-byte login, then a 16-byte header and a JPEG per
 /// frame) into ``CameraFrame``s without re-encoding. The printer answers a wrong access code by
 /// sending nothing and closing; three such logins in a row are reported as a permanent failure.
-package final class JPEGStreamCameraSource: CameraSource {
+package final class JPEGStreamCameraSource: CameraSource, FrameCountingCameraSource {
     /// Frames larger than this are a broken stream (BDY rejects the same).
     static let maximumFrameSize = 10 * 1024 * 1024
     /// Logins the printer answered with nothing before the access code is declared wrong.
-    static let silentLoginsBeforeGivingUp = 3
+    package static let silentLoginsBeforeGivingUp = 3
 
     private let settings: CameraSourceSettings
     private let worker: CameraWorker
     /// The learned pin (pinned mode without a stored pin) and the count of silent logins.
     private let memory: NIOLockedValueBox<(pin: String?, silentLogins: Int)>
+    private let pinLearned: @Sendable (String) -> Void
+    private let counters = FrameCounters()
 
-    package init(settings: CameraSourceSettings) {
+    package var frameCounts: CameraFrameCounts { counters.snapshot }
+
+    /// `pinLearned` gets the fingerprint the first time pinned mode without a pin accepts a certificate.
+    package init(settings: CameraSourceSettings, pinLearned: @escaping @Sendable (String) -> Void = { _ in }) {
         self.settings = settings
+        self.pinLearned = pinLearned
         worker = CameraWorker(
             name: "camera-\(settings.serial)", initialBackoff: settings.initialBackoff,
             maximumBackoff: settings.maximumBackoff)
@@ -60,7 +66,12 @@ package final class JPEGStreamCameraSource: CameraSource {
         }
         defer { connection.close() }
         if case .pinned = settings.security, let fingerprint = connection.fingerprint {
-            memory.withLockedValue { if $0.pin == nil { $0.pin = fingerprint } }
+            let learned = memory.withLockedValue { state -> Bool in
+                guard state.pin == nil else { return false }
+                state.pin = fingerprint
+                return true
+            }
+            if learned { pinLearned(fingerprint) }
         }
         var delivered = false
         do {
@@ -86,13 +97,16 @@ package final class JPEGStreamCameraSource: CameraSource {
                     return (CameraConnectionError(reason: "the printer closed the camera connection", permanent: false), delivered)
                 }
                 memory.withLockedValue { $0.silentLogins = 0 }
+                counters.countDecoded()
                 let now = ContinuousClock.now
                 if let lastDelivered, now - lastDelivered < minimumInterval { continue }
+                counters.countAdmitted()
                 guard let size = JPEGImageInfo.dimensions(of: jpeg) else {
                     return (CameraConnectionError(reason: "the camera sent a frame that is not a JPEG", permanent: false), delivered)
                 }
                 lastDelivered = now
                 delivered = true
+                counters.countDelivered()
                 worker.emit(.frame(CameraFrame(jpeg: jpeg, width: size.width, height: size.height, receivedAt: now)))
             }
             return (nil, delivered)

@@ -13,16 +13,22 @@ import NIOConcurrencyHelpers
 /// source's thread (one decoder thread, no frame-threading delay); frames above the rate limit are
 /// dropped before encoding; the rest go to TurboJPEG as the decoder's planes, with no colour
 /// conversion. A 401 is a wrong access code and is permanent.
-package final class RTSPCameraSource: CameraSource {
+package final class RTSPCameraSource: CameraSource, FrameCountingCameraSource {
     /// The stream path of every Bambu RTSPS camera.
     static let path = "/streaming/live/1"
 
     private let settings: CameraSourceSettings
     private let worker: CameraWorker
     private let learnedPin: NIOLockedValueBox<String?>
+    private let pinLearned: @Sendable (String) -> Void
+    private let counters = FrameCounters()
 
-    package init(settings: CameraSourceSettings) {
+    package var frameCounts: CameraFrameCounts { counters.snapshot }
+
+    /// `pinLearned` gets the fingerprint the first time pinned mode without a pin accepts a certificate.
+    package init(settings: CameraSourceSettings, pinLearned: @escaping @Sendable (String) -> Void = { _ in }) {
         self.settings = settings
+        self.pinLearned = pinLearned
         worker = CameraWorker(
             name: "camera-\(settings.serial)", initialBackoff: settings.initialBackoff,
             maximumBackoff: settings.maximumBackoff)
@@ -50,7 +56,12 @@ package final class RTSPCameraSource: CameraSource {
             return (error, false)
         }
         if case .pinned = settings.security, let fingerprint = upstream.fingerprint {
-            learnedPin.withLockedValue { if $0 == nil { $0 = fingerprint } }
+            let learned = learnedPin.withLockedValue { pin -> Bool in
+                guard pin == nil else { return false }
+                pin = fingerprint
+                return true
+            }
+            if learned { pinLearned(fingerprint) }
         }
         let relay: LoopbackTLSRelay
         do {
@@ -60,7 +71,7 @@ package final class RTSPCameraSource: CameraSource {
             return (error, false)
         }
         relay.start(name: "camera-relay-\(settings.serial)")
-        var session = DecodingSession(settings: settings, worker: worker)
+        var session = DecodingSession(settings: settings, worker: worker, counters: counters)
         let result = session.run(relayPort: relay.port)
         session.close()
         relay.waitUntilFinished()
@@ -75,15 +86,17 @@ package final class RTSPCameraSource: CameraSource {
 private struct DecodingSession {
     let settings: CameraSourceSettings
     let worker: CameraWorker
+    let counters: FrameCounters
     var delivered = false
     private var format: UnsafeMutablePointer<AVFormatContext>?
     private var decoder: UnsafeMutablePointer<AVCodecContext>?
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var frame: UnsafeMutablePointer<AVFrame>?
 
-    init(settings: CameraSourceSettings, worker: CameraWorker) {
+    init(settings: CameraSourceSettings, worker: CameraWorker, counters: FrameCounters) {
         self.settings = settings
         self.worker = worker
+        self.counters = counters
     }
 
     /// Runs until the stream ends, fails or the worker stops; nil when stopped.
@@ -145,7 +158,9 @@ private struct DecodingSession {
             guard avcodec_send_packet(decoder, packet) >= 0 else { continue }  // a damaged packet: wait for the next
             while avcodec_receive_frame(decoder, frame) >= 0 {
                 defer { av_frame_unref(frame) }
+                counters.countDecoded()
                 guard limiter.admit(at: arrived) else { continue }
+                counters.countAdmitted()
                 let pixelFormat = frame.pointee.format
                 guard pixelFormat == AV_PIX_FMT_YUV420P.rawValue || pixelFormat == AV_PIX_FMT_YUVJ420P.rawValue else {
                     return Self.failure(
@@ -163,6 +178,7 @@ private struct DecodingSession {
                     return Self.failure("JPEG encoding failed: \(encoder.lastError)", permanent: false)
                 }
                 delivered = true
+                counters.countDelivered()
                 worker.emit(.frame(CameraFrame(jpeg: jpeg, width: width, height: height, receivedAt: arrived)))
             }
         }

@@ -167,6 +167,23 @@ func establishedConnections(toPort port: Int) -> Int {
         source.stop()
     }
 
+    /// At 2 fps from a 15 fps stream, decoded frames are dropped before the encoder (no exact ratio:
+    /// the simulator's rate sags on a loaded machine); every admitted one is delivered.
+    @Test func rtspsCountsDecodedAdmittedAndDeliveredFrames() async throws {
+        let simulator = try await Self.simulator.value
+        var settings = simulator.settings("x1c")
+        settings.maxFramesPerSecond = 2
+        let source = RTSPCameraSource(settings: settings)
+        let log = EventLog(source.start())
+        #expect(await Wait.until(timeout: .seconds(20)) { log.frames.count >= 4 }, "\(log.failures)")
+        source.stop()
+        #expect(await Wait.until(timeout: .seconds(3)) { log.isFinished })
+        let counts = source.frameCounts
+        #expect(counts.delivered == log.frames.count, "\(counts)")
+        #expect(counts.admitted == counts.delivered, "\(counts)")
+        #expect(counts.decoded > counts.admitted, "a 15 fps stream limited to 2 fps: \(counts)")
+    }
+
     @Test func rtspsWrongAccessCodeIsPermanent() async throws {
         try await wrongCode("x1c", expecting: "refused the access code (RTSP 401")
     }
@@ -218,4 +235,94 @@ func readProcFile(_ path: String) -> String {
         bytes += chunk[0..<count]
     }
     return String(decoding: bytes, as: UTF8.self)
+}
+
+/// The simulator's own port-6000 server (``JPEGStreamServer``) against the bridge's client.
+@Suite struct JPEGStreamServerTests {
+    /// A server with the simulated P1S's certificate on a port of its own, counting connections.
+    private func server(code: String, fps: Int) async throws -> (JPEGStreamServer, CameraSimulator, ConnectionCounter, ConnectionCounter, Int) {
+        let simulator = try await SimulatedCameraTests.simulator.value
+        let serial = simulator.printers["p1s"]!.serial
+        let port = try FreeTestPort.take()
+        let connections = ConnectionCounter()
+        let logins = ConnectionCounter()
+        let server = JPEGStreamServer(
+            settings: JPEGStreamServer.Settings(
+                port: port, certificateFile: simulator.directory + "/tls/\(serial).pem",
+                keyFile: simulator.directory + "/tls/\(serial).key", accessCode: code, width: 320, height: 240,
+                framesPerSecond: fps),
+            onConnection: { connections.add() }, onLogin: { logins.add() })
+        try server.start()
+        return (server, simulator, connections, logins, port)
+    }
+
+    private func settings(_ simulator: CameraSimulator, port: Int, code: String) -> CameraSourceSettings {
+        var settings = simulator.settings("p1s", code: code)
+        settings.port = port
+        return settings
+    }
+
+    @Test func servesFramedTestPicturesAtTheConfiguredRateAndClosesOnStop() async throws {
+        let (server, simulator, connections, logins, port) = try await server(code: "24681357", fps: 5)
+        defer { server.stop() }
+        let sources = (0..<2).map { _ in JPEGStreamCameraSource(settings: settings(simulator, port: port, code: "24681357")) }
+        let logs = sources.map { EventLog($0.start()) }
+        let started = ContinuousClock.now
+        #expect(await Wait.until(timeout: .seconds(10)) { logs.allSatisfy { $0.frames.count >= 6 } }, "\(logs.map(\.failures))")
+        // Six frames at 5 fps take at least a second (the first may come at once).
+        #expect(ContinuousClock.now - started >= .milliseconds(900))
+        for frame in logs.flatMap(\.frames) {
+            #expect(frame.width == 320 && frame.height == 240)
+            #expect(Array(frame.jpeg.prefix(4)) == [0xFF, 0xD8, 0xFF, 0xE0])
+            #expect(Array(frame.jpeg.suffix(2)) == [0xFF, 0xD9])
+        }
+        // The picture moves: consecutive frames differ.
+        let frames = logs[0].frames
+        #expect(Set(frames.map(\.jpeg)).count == frames.count)
+        #expect(connections.value == 2)
+        #expect(logins.value == 2)
+        server.stop()
+        #expect(await Wait.until(timeout: .seconds(5)) { logs.allSatisfy { !$0.failures.isEmpty } }, "stop closes the clients")
+        for source in sources { source.stop() }
+    }
+
+    @Test func closesAWrongLoginWithoutAByte() async throws {
+        let (server, simulator, connections, logins, port) = try await server(code: "24681357", fps: 5)
+        defer { server.stop() }
+        let source = JPEGStreamCameraSource(settings: settings(simulator, port: port, code: "13572468"))
+        let log = EventLog(source.start())
+        #expect(await Wait.until(timeout: .seconds(15)) { log.isFinished })
+        #expect(log.frames.isEmpty)
+        #expect(log.failures.last?.permanent == true)
+        #expect(log.failures.last?.reason.contains("the access code is wrong") == true, "\(log.failures)")
+        #expect(connections.value == JPEGStreamCameraSource.silentLoginsBeforeGivingUp)
+        #expect(logins.value == 0)
+        source.stop()
+    }
+}
+
+/// A loopback TCP port nobody listens on now (bound to 0, read, released).
+enum FreeTestPort {
+    static func take() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+            }
+        }
+        guard bound else { throw CameraTestError("cannot find a free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// Connections a test server accepted, counted from its accept thread.
+final class ConnectionCounter: Sendable {
+    private let count = NIOLockedValueBox(0)
+    func add() { count.withLockedValue { $0 += 1 } }
+    var value: Int { count.withLockedValue { $0 } }
 }

@@ -32,6 +32,7 @@ struct SimCommand: AsyncParsableCommand {
               pause|resume|stop|finish <printer>    act on the printer's screen   fail <printer> [error]
               broker stop|start|restart             stop or start the broker      quit
               camera stop|start|restart             stop or start every camera
+              camera clients                        sessions each camera served ("ok camera clients x1c=1 …")
             Each printer has a camera: RTSPS (1280x720, 15 fps H.264) on X1/P2/H2/X2 models, the
             TLS JPEG stream (1280x720, --camera-fps) on P1/A1 models; see "camera=" in the printer line.
               recert <printer>                      new key and certificate (the broker restarts)

@@ -38,6 +38,10 @@ struct SimulatorFiles {
     var deviceDirectory: String { directory + "/dev" }
     var stateDirectory: String { directory + "/state" }
 
+    /// The printer's TLS certificate (naming its serial) and key, as its broker and cameras serve them.
+    func certificatePath(for printer: SimulatedPrinterIdentity) -> String { directory + "/tls/" + printer.serial + ".pem" }
+    func keyPath(for printer: SimulatedPrinterIdentity) -> String { directory + "/tls/" + printer.serial + ".key" }
+
     /// Creates the CA and one certificate per printer (CN = serial) with the `openssl` tool.
     func writeCertificates(for printers: [SimulatedPrinterIdentity]) throws {
         try FileManager.default.createDirectory(atPath: directory + "/tls", withIntermediateDirectories: true)
@@ -87,16 +91,14 @@ struct SimulatorFiles {
         return path
     }
 
-    /// Writes the camera server's configuration (one camera per printer, its protocol by model).
-    func writeCameraConfiguration(for printers: [SimulatedPrinterIdentity], jpegFramesPerSecond: Int) throws -> String {
+    /// Writes the camera server's configuration: one RTSPS camera per printer given (1280x720, 15 fps).
+    func writeCameraConfiguration(for printers: [SimulatedPrinterIdentity]) throws -> String {
         var cameras: [String] = []
         for printer in printers {
-            let kind = printer.model.capabilities.camera == .rtsps ? "rtsps" : "jpeg"
-            let fps = kind == "rtsps" ? 15 : jpegFramesPerSecond
             cameras.append(
-                #"{"kind":"\#(kind)","port":\#(printer.cameraPort),"password":"\#(printer.accessCode)","#
-                    + #""width":1280,"height":720,"fps":\#(fps),"#
-                    + #""cert":"\#(directory)/tls/\#(printer.serial).pem","key":"\#(directory)/tls/\#(printer.serial).key"}"#
+                #"{"kind":"rtsps","name":"\#(printer.name)","port":\#(printer.cameraPort),"password":"\#(printer.accessCode)","#
+                    + #""width":1280,"height":720,"fps":15,"#
+                    + #""cert":"\#(certificatePath(for: printer))","key":"\#(keyPath(for: printer))"}"#
             )
         }
         let path = directory + "/tls/cameras.json"

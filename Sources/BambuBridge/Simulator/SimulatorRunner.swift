@@ -3,6 +3,7 @@
 
 import BambuModel
 import BambuSimulator
+import CameraAdapter
 import Foundation
 import Logging
 import MQTTAdapter
@@ -31,6 +32,11 @@ final class SimulatorRunner: Sendable {
     private let broker = NIOLockedValueBox<Process?>(nil)
     private let storageServer = NIOLockedValueBox<Process?>(nil)
     private let cameraServer = NIOLockedValueBox<Process?>(nil)
+    /// The P1/A1 printers' port-6000 cameras, served in this process.
+    private let jpegCameras = NIOLockedValueBox<[JPEGStreamServer]>([])
+    /// Sessions each printer's camera served since the simulator started (RTSP sessions set up,
+    /// logins accepted by the JPEG stream), by printer name: `camera clients` prints them.
+    private let cameraSessions = NIOLockedValueBox<[String: Int]>([:])
     private let jpegCameraFramesPerSecond: Int
     private let printers: NIOLockedValueBox<[String: SimulatedPrinter]>
     private let output = NIOLock()
@@ -204,7 +210,10 @@ final class SimulatorRunner: Sendable {
             case "restart":
                 stopCameras()
                 Task { await startCameras(); say("ok camera started") }
-            default: say("error usage: camera stop|start|restart")
+            case "clients":
+                let counts = cameraSessions.withLockedValue { $0 }
+                say("ok camera clients " + identities.map { "\($0.name)=\(counts[$0.name, default: 0])" }.joined(separator: " "))
+            default: say("error usage: camera stop|start|restart|clients")
             }
             return
         }
@@ -354,46 +363,108 @@ final class SimulatorRunner: Sendable {
 
     // MARK: - Cameras
 
-    /// Starts the camera server (gst-rtsp-server for RTSPS models, a TLS JPEG stream for P1/A1 models);
-    /// without it the printers simply have no camera.
+    /// Starts the cameras: the P1/A1 printers' JPEG streams in this process (``JPEGStreamServer``),
+    /// the RTSPS ones in the camera server (gst-rtsp-server); without them the printers simply have no camera.
     private func startCameras() async {
+        startJPEGCameras()
+        guard identities.contains(where: { $0.model.capabilities.camera == .rtsps }) else { return }
         let python = ProcessInfo.processInfo.environment["BAMBU_SIM_CAMERA_PYTHON"] ?? "/usr/bin/python3"
         guard
             let script = Self.locate(
                 environment: "BAMBU_SIM_CAMERA_SCRIPT",
                 candidates: ["Sources/BambuSimulator/camera_server.py", "share/bambu-serial/camera_server.py"])
         else {
-            say("warning cameras disabled: camera_server.py was not found")
+            say("warning RTSPS cameras disabled: camera_server.py was not found")
             return
         }
         do {
-            let config = try files.writeCameraConfiguration(
-                for: identities, jpegFramesPerSecond: jpegCameraFramesPerSecond)
+            let config = try files.writeCameraConfiguration(for: identities.filter { $0.model.capabilities.camera == .rtsps })
             let process = Process()
             process.executableURL = URL(fileURLWithPath: python)
             process.arguments = [script, "--config", config, "--exit-with-parent"]
             let log = FileHandle(forWritingAtPath: files.brokerLogPath)
             log?.seekToEndOfFile()
-            process.standardOutput = log
+            let output = Pipe()
+            process.standardOutput = output
             process.standardError = log
             try process.run()
+            let ready = NIOLockedValueBox(false)
+            relayCameraServerOutput(output.fileHandleForReading, log: log) { ready.withLockedValue { $0 = true } }
             cameraServer.withLockedValue { $0 = process }
             let clock = ContinuousClock()
             let deadline = clock.now + .seconds(15)
             while clock.now < deadline {
-                if identities.allSatisfy({ FreePorts.accepts($0.cameraPort) }) { return }
+                // Its "ready" line, not a probe: a probe would be a connection `camera clients` counts.
+                if ready.withLockedValue({ $0 }) { return }
                 if !process.isRunning { break }
                 try await Task.sleep(for: .milliseconds(50))
             }
             say(
-                "warning cameras disabled: the camera server did not start (it needs python3-gi, "
+                "warning RTSPS cameras disabled: the camera server did not start (it needs python3-gi, "
                     + "gir1.2-gst-rtsp-server-1.0, gstreamer1.0-plugins-ugly); see \(files.brokerLogPath)")
         } catch {
-            say("warning cameras disabled: \(error)")
+            say("warning RTSPS cameras disabled: \(error)")
         }
     }
 
+    /// Starts a port-6000-style JPEG stream for every P1/A1-type printer, with its certificate and access code.
+    private func startJPEGCameras() {
+        var servers: [JPEGStreamServer] = []
+        for identity in identities where identity.model.capabilities.camera == .jpegStream {
+            let server = JPEGStreamServer(
+                settings: JPEGStreamServer.Settings(
+                    port: identity.cameraPort, certificateFile: files.certificatePath(for: identity),
+                    keyFile: files.keyPath(for: identity), accessCode: identity.accessCode,
+                    framesPerSecond: jpegCameraFramesPerSecond),
+                onLogin: { [self] in countCameraSession(identity.name) })
+            do {
+                try server.start()
+                servers.append(server)
+            } catch {
+                say("warning camera of \(identity.name) disabled: \(error)")
+            }
+        }
+        jpegCameras.withLockedValue { $0 += servers }
+    }
+
+    /// Reads the camera server's standard output on a thread of its own: `session-started <name>`
+    /// lines are counted (and announced as `camera <name> sessions=<n>`), `ready` is reported, and
+    /// everything but the counted lines goes to the log.
+    private func relayCameraServerOutput(_ handle: FileHandle, log: FileHandle?, ready: @escaping @Sendable () -> Void) {
+        let thread = Thread { [self] in
+            var pending: [UInt8] = []
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { break }
+                pending += data
+                while let newline = pending.firstIndex(of: 0x0A) {
+                    let line = String(decoding: pending[..<newline], as: UTF8.self)
+                    pending.removeSubrange(...newline)
+                    if line.hasPrefix("session-started ") {
+                        countCameraSession(String(line.dropFirst("session-started ".count)))
+                    } else {
+                        if line == "ready" { ready() }
+                        log?.write(Data((line + "\n").utf8))
+                    }
+                }
+            }
+            try? handle.close()
+        }
+        thread.name = "sim-camera-output"
+        thread.start()
+    }
+
+    /// One more session served by `printer`'s camera.
+    private func countCameraSession(_ printer: String) {
+        let count = cameraSessions.withLockedValue { counts in
+            counts[printer, default: 0] += 1
+            return counts[printer, default: 0]
+        }
+        say("camera \(printer) sessions=\(count)")
+    }
+
     private func stopCameras() {
+        for server in jpegCameras.withLockedValue({ servers in defer { servers = [] }; return servers }) { server.stop() }
         guard let process = cameraServer.withLockedValue({ state -> Process? in
             defer { state = nil }
             return state
