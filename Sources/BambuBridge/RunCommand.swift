@@ -54,7 +54,6 @@ struct RunCommand: AsyncParsableCommand {
 
         MosquittoLibrary.initialize()
         CurlLibrary.initialize()
-        MediaLibraries.initialize()
 
         let notifier = SystemdNotifier()
         // Each printer's camera source follows its current configuration (reloads change it).

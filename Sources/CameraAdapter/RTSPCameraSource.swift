@@ -37,7 +37,6 @@ package final class RTSPCameraSource: CameraSource, FrameCountingCameraSource {
         } else {
             learnedPin = NIOLockedValueBox(nil)
         }
-        MediaLibraries.initialize()
     }
 
     package func start() -> AsyncStream<CameraSourceEvent> {
@@ -47,6 +46,12 @@ package final class RTSPCameraSource: CameraSource, FrameCountingCameraSource {
     package func stop() { worker.stop() }
 
     private func connectOnce(_ worker: CameraWorker) -> (error: CameraConnectionError?, delivered: Bool) {
+        let ffmpeg: FFmpeg
+        do {
+            ffmpeg = try FFmpeg.load()
+        } catch {
+            return (error, false)
+        }
         let upstream: PrinterTLSConnection
         do {
             upstream = try PrinterTLSConnection(
@@ -71,7 +76,7 @@ package final class RTSPCameraSource: CameraSource, FrameCountingCameraSource {
             return (error, false)
         }
         relay.start(name: "camera-relay-\(settings.serial)")
-        var session = DecodingSession(settings: settings, worker: worker, counters: counters)
+        var session = DecodingSession(ffmpeg: ffmpeg, settings: settings, worker: worker, counters: counters)
         let result = session.run(relayPort: relay.port)
         session.close()
         relay.waitUntilFinished()
@@ -84,6 +89,7 @@ package final class RTSPCameraSource: CameraSource, FrameCountingCameraSource {
 
 /// One RTSP session through the relay: open, decode, encode, deliver; owns the FFmpeg objects.
 private struct DecodingSession {
+    let av: FFmpeg
     let settings: CameraSourceSettings
     let worker: CameraWorker
     let counters: FrameCounters
@@ -93,7 +99,8 @@ private struct DecodingSession {
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var frame: UnsafeMutablePointer<AVFrame>?
 
-    init(settings: CameraSourceSettings, worker: CameraWorker, counters: FrameCounters) {
+    init(ffmpeg: FFmpeg, settings: CameraSourceSettings, worker: CameraWorker, counters: FrameCounters) {
+        self.av = ffmpeg
         self.settings = settings
         self.worker = worker
         self.counters = counters
@@ -101,24 +108,24 @@ private struct DecodingSession {
 
     /// Runs until the stream ends, fails or the worker stops; nil when stopped.
     mutating func run(relayPort: Int) -> CameraConnectionError? {
-        guard let context = avformat_alloc_context() else { return Self.failure("out of memory", permanent: true) }
+        guard let context = av.avformat_alloc_context() else { return Self.failure("out of memory", permanent: true) }
         context.pointee.interrupt_callback = AVIOInterruptCB(
             callback: { opaque in
                 guard let opaque else { return 0 }
                 return Unmanaged<CameraWorker>.fromOpaque(opaque).takeUnretainedValue().isStopped ? 1 : 0
             }, opaque: Unmanaged.passUnretained(worker).toOpaque())
         var options: OpaquePointer?
-        defer { av_dict_free(&options) }
+        defer { av.av_dict_free(&options) }
         let timeoutMicroseconds = settings.readTimeout.components.seconds * 1_000_000
-        av_dict_set(&options, "rtsp_transport", "tcp", 0)
-        av_dict_set(&options, "timeout", String(timeoutMicroseconds), 0)
+        _ = av.av_dict_set(&options, "rtsp_transport", "tcp", 0)
+        _ = av.av_dict_set(&options, "timeout", String(timeoutMicroseconds), 0)
         let code = Self.percentEncoded(settings.accessCode)
         let url = "rtsp://bblp:\(code)@127.0.0.1:\(relayPort)\(RTSPCameraSource.path)"
         var opened: UnsafeMutablePointer<AVFormatContext>? = context
-        let openResult = avformat_open_input(&opened, url, nil, &options)
+        let openResult = av.avformat_open_input(&opened, url, nil, &options)
         guard openResult >= 0, let opened else {
             // avformat_open_input frees the context on failure.
-            return Self.classify(openResult, stopped: worker.isStopped)
+            return classify(openResult, stopped: worker.isStopped)
         }
         format = opened
         // No avformat_find_stream_info: the SDP names the codec and carries SPS/PPS, and probing
@@ -134,30 +141,30 @@ private struct DecodingSession {
         guard videoIndex >= 0, let parameters = opened.pointee.streams[Int(videoIndex)]?.pointee.codecpar else {
             return Self.failure("the camera stream has no video", permanent: true)
         }
-        guard let codec = avcodec_find_decoder(parameters.pointee.codec_id), let decoder = avcodec_alloc_context3(codec)
+        guard let codec = av.avcodec_find_decoder(parameters.pointee.codec_id), let decoder = av.avcodec_alloc_context3(codec)
         else { return Self.failure("no decoder for the camera's video codec", permanent: true) }
         self.decoder = decoder
-        _ = avcodec_parameters_to_context(decoder, parameters)
+        _ = av.avcodec_parameters_to_context(decoder, parameters)
         decoder.pointee.thread_count = 1
-        guard avcodec_open2(decoder, codec, nil) >= 0 else {
+        guard av.avcodec_open2(decoder, codec, nil) >= 0 else {
             return Self.failure("cannot open the video decoder", permanent: true)
         }
-        packet = av_packet_alloc()
-        frame = av_frame_alloc()
+        packet = av.av_packet_alloc()
+        frame = av.av_frame_alloc()
         guard let packet, let frame, let encoder = TurboJPEGEncoder() else {
             return Self.failure("out of memory", permanent: true)
         }
         worker.emit(.streaming)
         var limiter = FrameRateLimiter(maxFramesPerSecond: settings.maxFramesPerSecond)
         while !worker.isStopped {
-            let readResult = av_read_frame(opened, packet)
-            if readResult < 0 { return Self.classify(readResult, stopped: worker.isStopped) }
-            defer { av_packet_unref(packet) }
+            let readResult = av.av_read_frame(opened, packet)
+            if readResult < 0 { return classify(readResult, stopped: worker.isStopped) }
+            defer { av.av_packet_unref(packet) }
             guard packet.pointee.stream_index == videoIndex else { continue }
             let arrived = ContinuousClock.now
-            guard avcodec_send_packet(decoder, packet) >= 0 else { continue }  // a damaged packet: wait for the next
-            while avcodec_receive_frame(decoder, frame) >= 0 {
-                defer { av_frame_unref(frame) }
+            guard av.avcodec_send_packet(decoder, packet) >= 0 else { continue }  // a damaged packet: wait for the next
+            while av.avcodec_receive_frame(decoder, frame) >= 0 {
+                defer { av.av_frame_unref(frame) }
                 counters.countDecoded()
                 guard limiter.admit(at: arrived) else { continue }
                 counters.countAdmitted()
@@ -187,28 +194,28 @@ private struct DecodingSession {
 
     /// Frees everything; closing the input closes the RTSP connection to the relay.
     mutating func close() {
-        if frame != nil { av_frame_free(&frame) }
-        if packet != nil { av_packet_free(&packet) }
-        if decoder != nil { avcodec_free_context(&decoder) }
-        if format != nil { avformat_close_input(&format) }
+        if frame != nil { av.av_frame_free(&frame) }
+        if packet != nil { av.av_packet_free(&packet) }
+        if decoder != nil { av.avcodec_free_context(&decoder) }
+        if format != nil { av.avformat_close_input(&format) }
     }
 
-    private static func classify(_ code: Int32, stopped: Bool) -> CameraConnectionError? {
+    private func classify(_ code: Int32, stopped: Bool) -> CameraConnectionError? {
         if stopped || code == clibav_error_exit() { return nil }
         if code == clibav_error_http_unauthorized() {
-            return failure("the printer refused the access code (RTSP 401 Unauthorized)", permanent: true)
+            return Self.failure("the printer refused the access code (RTSP 401 Unauthorized)", permanent: true)
         }
         if code == clibav_error_http_forbidden() {
-            return failure("the printer refused the camera stream (RTSP 403 Forbidden)", permanent: true)
+            return Self.failure("the printer refused the camera stream (RTSP 403 Forbidden)", permanent: true)
         }
         if code == clibav_error_http_not_found() {
-            return failure("the printer has no camera stream (RTSP 404); is LAN live view enabled?", permanent: false)
+            return Self.failure("the printer has no camera stream (RTSP 404); is LAN live view enabled?", permanent: false)
         }
-        if code == clibav_error_eof() { return failure("the camera stream ended", permanent: false) }
+        if code == clibav_error_eof() { return Self.failure("the camera stream ended", permanent: false) }
         var text = [CChar](repeating: 0, count: 128)
-        _ = av_strerror(code, &text, text.count)
+        _ = av.av_strerror(code, &text, text.count)
         let message = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return failure("camera stream failed (\(message))", permanent: false)
+        return Self.failure("camera stream failed (\(message))", permanent: false)
     }
 
     private static func failure(_ reason: String, permanent: Bool) -> CameraConnectionError {

@@ -38,7 +38,7 @@ enum HostLineFuzzer {
                     }
                 case .storage(.delete(let operation, _)), .storage(.finishSpool(let operation, _)):
                     storageOperations.append(operation)
-                case .storage, .publish, .log:
+                case .storage, .publish, .log, .camera:
                     break
                 }
             }

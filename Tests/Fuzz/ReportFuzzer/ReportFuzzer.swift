@@ -31,6 +31,10 @@ enum ReportFuzzer {
             var state = session.printer
             _ = state.apply(value)
             read(state, model: session.configuration.model)
+            // The daemon's path parses with the printer's string cache; it must merge to the same state.
+            var ingested = session.printer
+            _ = try? ingested.ingest(bytes)
+            fuzzInvariant(ingested == state, "cached ingest and plain parse + merge disagree")
         }
         _ = session.handle(.report(bytes), at: .zero)
         read(session.printer, model: session.configuration.model)
