@@ -98,6 +98,17 @@ printf 'Source: bambu-serial\n\nPackage: bambu-serial\nArchitecture: any\n' >"$w
 shlibs=$(cd "$work" && dpkg-shlibdeps -O "$root/$stage/usr/bin/bambu-serial" 2>/dev/null)
 shlibs=${shlibs#shlibs:Depends=}
 [ -n "$shlibs" ] || fail "dpkg-shlibdeps found no dependencies"
+# FFmpeg is opened with dlopen on the first camera view (Sources/CLibAV), so dpkg-shlibdeps cannot
+# see it: add the packages of the sonames the binary was built against, from their shlibs files.
+for library in avutil avcodec avformat; do
+    major=$(pkg-config --modversion "lib$library" | cut -d. -f1)
+    package=$(dpkg -S "/usr/lib/*/lib$library.so.$major" 2>/dev/null | cut -d: -f1 | head -1)
+    [ -n "$package" ] || fail "no installed package has lib$library.so.$major"
+    dependency=$(dpkg-query --control-show "$package" shlibs | awk -v name="lib$library" -v major="$major" \
+        '$1 == name && $2 == major { $1 = ""; $2 = ""; sub(/^ +/, ""); print; exit }')
+    [ -n "$dependency" ] || fail "$package has no shlibs entry for lib$library $major"
+    shlibs="$shlibs, $dependency"
+done
 
 installed_size=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)
 cat >"$stage/DEBIAN/control" <<EOF

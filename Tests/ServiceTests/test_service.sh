@@ -128,6 +128,8 @@ if [ -f "$deb" ]; then
         check "Depends names $package" grep -Eq "(^|, )$package( |,|\$)" <<<"$depends"
     done
     check "Depends names nothing from the Swift toolchain" bash -c "! grep -qi swift <<<'$depends'"
+    check "the binary loads FFmpeg on the first camera view, not at start (no DT_NEEDED libav*)" \
+        bash -c "dpkg-deb --fsys-tarfile '$deb' | tar -xO ./usr/bin/bambu-serial >'$tmp/deb-binary' && readelf -d '$tmp/deb-binary' | grep -q NEEDED && ! readelf -d '$tmp/deb-binary' | grep -q 'NEEDED.*libav'"
     check "conffiles lists the configuration" \
         bash -c "dpkg-deb --ctrl-tarfile '$deb' | tar -xO ./conffiles | grep -qx /etc/bambu-serial/bambu-serial.toml"
 fi
