@@ -477,10 +477,23 @@ def bench_scale(args):
     return results
 
 
+def install_hms_table(simulator):
+    """The HMS text table (as `hms-update` writes it) in the daemon's state directory: installs have one."""
+    import gzip
+    with open(simulator.config) as f:
+        state_dir = re.search(r'state_dir = "([^"]*)"', f.read()).group(1)
+    os.makedirs(state_dir, exist_ok=True)
+    with gzip.open(os.path.join(SHARED, "fixtures/hms/query-en.json.gz")) as source:
+        with open(os.path.join(state_dir, "hms-en.json"), "wb") as target:
+            shutil.copyfileobj(source, target)
+
+
 def bench_idle(args):
     """4. 10 printers connected, silent, no host: CPU, wake-ups, time to READY=1."""
     simulator = Simulator(args.model, args.printers, interval=args.interval)
     try:
+        if not args.no_hms:
+            install_hms_table(simulator)
         readies = []
         for _ in range(args.starts):
             daemon = Daemon(simulator, wait_for_links=False)
@@ -562,6 +575,7 @@ def main():
     p.add_argument("--printers", type=int, default=10); p.add_argument("--model", default="x1c")
     p.add_argument("--seconds", type=float, default=60); p.add_argument("--starts", type=int, default=5)
     p.add_argument("--interval", type=float, default=100_000, help="seconds between simulator reports")
+    p.add_argument("--no-hms", action="store_true", help="start without the HMS text table in the state directory")
     p = sub.add_parser("soak")
     p.add_argument("--printers", type=int, default=100); p.add_argument("--model", default="x1c")
     p.add_argument("--duration", type=float, default=600); p.add_argument("--warmup", type=float, default=60)
