@@ -66,7 +66,8 @@ bench-venv: deps
 	@Benchmarks/venv.sh
 
 bench: bench-venv
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib --product bambu-serial
+	$(SWIFT) build -c release --scratch-path .build-bench --product bambu-serial-bench
 	BAMBU_SHARED_DIR="$(SHARED)" .build/bench-venv/bin/python Benchmarks/bench.py all >.build/bench-results.jsonl
 	cat .build/bench-results.jsonl
 

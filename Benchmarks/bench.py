@@ -5,7 +5,8 @@
 
 Run from the repository root with the bench venv's Python (make bench sets it up):
     .build/bench-venv/bin/python Benchmarks/bench.py roundtrip|throughput|ingest|scale|idle|soak|all
-Release binaries are taken from .build/release (override with BAMBU_SERIAL_BINARY / BAMBU_SERIAL_BENCH).
+Binaries: .build/release/bambu-serial (the static build `make bench` makes, as installed) and
+.build-bench/release/bambu-serial-bench (override with BAMBU_SERIAL_BINARY / BAMBU_SERIAL_BENCH).
 """
 
 import argparse
@@ -25,7 +26,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.environ.get("BAMBU_SERIAL_BINARY", os.path.join(ROOT, ".build/release/bambu-serial"))
-BENCH = os.environ.get("BAMBU_SERIAL_BENCH", os.path.join(ROOT, ".build/release/bambu-serial-bench"))
+BENCH = os.environ.get("BAMBU_SERIAL_BENCH", os.path.join(ROOT, ".build-bench/release/bambu-serial-bench"))
 SHARED = os.environ.get("BAMBU_SHARED_DIR", os.path.abspath(os.path.join(ROOT, "../shared")))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -583,7 +584,7 @@ def main():
     args = parser.parse_args()
     for binary in (BINARY, BENCH):
         if not os.access(binary, os.X_OK):
-            sys.exit(f"missing {binary}: run `swift build -c release` first (or make bench)")
+            sys.exit(f"missing {binary}: run `make bench` (it builds both) or name them in BAMBU_SERIAL_BINARY / BAMBU_SERIAL_BENCH")
     print(json.dumps(machine()), flush=True)
     if args.bench == "all":
         defaults = {"roundtrip": ["roundtrip"], "ingest": ["ingest"], "throughput": ["throughput"],

@@ -19,9 +19,11 @@ Usage:
                   "cert": "/abs/leaf.pem", "key": "/abs/leaf.key",
                   "width": 1280, "height": 720, "fps": 15}]}
 
-Prints ``ready`` on stdout once every camera listens, and ``session-started <name>`` each time an
-RTSP client sets up a session with the camera named ``name`` (so tests can count sessions at the
-source: many viewers of one bridge must be one RTSP session); exits 0 on SIGTERM.
+Prints ``ready`` on stdout once every camera listens, ``session-started <name>`` each time an
+RTSP client sets up a session with the camera named ``name`` and ``session-ended <name>`` for each
+such session when its client's connection closes (so tests can count sessions at the source: many
+viewers of one bridge must be one RTSP session, and it must close after the idle timeout); exits 0
+on SIGTERM.
 """
 
 import argparse
@@ -73,7 +75,20 @@ def rtsps_camera(camera):
 
     def client_connected(_server, client):
         # A session is a SETUP that succeeded (authenticated): stray TCP connections to the port are not counted.
-        client.connect("new-session", lambda _client, _session: print(f"session-started {name}", flush=True))
+        sessions = []
+
+        def new_session(_client, _session):
+            sessions.append(True)
+            print(f"session-started {name}", flush=True)
+
+        def closed(_client):
+            # The connection is gone (TEARDOWN or not): each session it set up has ended.
+            for _ in sessions:
+                print(f"session-ended {name}", flush=True)
+            sessions.clear()
+
+        client.connect("new-session", new_session)
+        client.connect("closed", closed)
 
     server.connect("client-connected", client_connected)
     if server.attach(None) == 0:

@@ -66,19 +66,23 @@ package final class JPEGStreamServer: @unchecked Sendable {
     package let settings: Settings
     private let onConnection: @Sendable () -> Void
     private let onLogin: @Sendable () -> Void
+    private let onLogout: @Sendable () -> Void
     private let sockets = NIOLockedValueBox(Sockets())
     private let board = FrameBoard()
     private let threads = DispatchGroup()
     private var context: OpaquePointer?
 
     /// `onConnection` runs for every TCP connection accepted, `onLogin` for every login with the
-    /// right access code (the simulator and tests count them).
+    /// right access code and `onLogout` when such a logged-in connection ends (the simulator and
+    /// tests count them).
     package init(
-        settings: Settings, onConnection: @escaping @Sendable () -> Void = {}, onLogin: @escaping @Sendable () -> Void = {}
+        settings: Settings, onConnection: @escaping @Sendable () -> Void = {}, onLogin: @escaping @Sendable () -> Void = {},
+        onLogout: @escaping @Sendable () -> Void = {}
     ) {
         self.settings = settings
         self.onConnection = onConnection
         self.onLogin = onLogin
+        self.onLogout = onLogout
     }
 
     deinit {
@@ -173,6 +177,7 @@ package final class JPEGStreamServer: @unchecked Sendable {
         // A printer answers a wrong login by closing without a byte (bambu-lan.md §7.2).
         guard login == JPEGStreamCameraSource.authenticationPacket(accessCode: settings.accessCode) else { return }
         onLogin()
+        defer { onLogout() }
         board.viewerJoined()
         defer { board.viewerLeft() }
         var seen = 0

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Many viewers of the daemon's camera endpoint share one connection at the simulated printer's camera.
 
+import BambuModel
 import BridgeTestSupport
 import Foundation
 import Testing
@@ -38,15 +39,62 @@ import Testing
         #expect(counts[other] == 0, "nobody asked for \(other)'s camera: \(counts)")
     }
 
+    /// The last viewer leaving keeps the camera's session open for `camera_idle_timeout` (3 s here),
+    /// then the bridge closes it at the source: the simulator counts it closed (`camera <name>
+    /// open=0`) no sooner than about the timeout and well within it plus slack, and /status says off.
+    @Test(arguments: ["x1c", "p1s"])
+    func theSourceClosesAfterTheIdleTimeout(_ printer: String) async throws {
+        let harness = try await SimulatorHarness(models: "x1c,p1s", arguments: ["--camera-fps", "10"])
+        defer { Task { await harness.stop() } }
+        let port = try HTTPStatusTests.freePort()
+        let listening = HTTPStatusTests.listening(on: port, harness.configText)
+        let listen = "listen = \"127.0.0.1:\(port)\""
+        #expect(listening.contains(listen))
+        let config = try harness.writeConfig(listening.replacingOccurrences(of: listen, with: listen + "\ncamera_idle_timeout = 3"))
+        let (daemon, _) = try await harness.startDaemon(config: config)
+        defer { Task { await daemon.terminate() } }
+        #expect(
+            await daemon.waitForLine(errors: true) { $0.contains("http endpoint listening") && $0.contains("127.0.0.1:\(port)") }
+                != nil)
+
+        let frames = try await OwnThread.run { try HTTPStatusTests.streamFrames(port: port, "/\(printer)/stream", count: 3) }
+        #expect(frames.count >= 3)
+        let left = ContinuousClock.now
+        let closedLine = "camera \(printer) open=0"
+        let seenBefore = harness.simulator.output.count
+        #expect(try await Self.openCounts(harness)[printer] == 1, "the session stays open right after the viewer left")
+        let closed = await Wait.until(timeout: .seconds(20)) {
+            harness.simulator.output.dropFirst(seenBefore).contains(closedLine)
+        }
+        let elapsed = ContinuousClock.now - left
+        #expect(closed, "no `\(closedLine)` from the simulator within 20 s")
+        #expect(elapsed >= .seconds(2), "closed after \(elapsed), before the 3 s idle timeout")
+        #expect(try await Self.openCounts(harness)[printer] == 0)
+        let (status, body) = try HTTPStatusTests.get(port: port, "/status")
+        let entry = try JSONValue(parsing: body)["printers"]?.arrayValue?.first { $0["name"]?.stringValue == printer }
+        #expect(status == 200)
+        #expect(entry?["camera"]?["state"]?.stringValue == "off", "camera: \(entry?["camera"]?.serialized ?? "none")")
+    }
+
+    /// Asks the simulator (`camera open`) how many sessions each camera has open now.
+    static func openCounts(_ harness: SimulatorHarness) async throws -> [String: Int] {
+        try await consoleCounts(harness, command: "camera open", answer: "ok camera open")
+    }
+
     /// Asks the simulator (`camera clients`) how many sessions each camera served so far.
     static func sessionCounts(_ harness: SimulatorHarness) async throws -> [String: Int] {
+        try await consoleCounts(harness, command: "camera clients", answer: "ok camera clients")
+    }
+
+    /// Sends a console command and reads the `name=count` words of its answer line.
+    private static func consoleCounts(_ harness: SimulatorHarness, command: String, answer: String) async throws -> [String: Int] {
         let seen = harness.simulator.output.count
-        harness.simulator.send("camera clients")
+        harness.simulator.send(command)
         let answered = await Wait.until(timeout: .seconds(10)) {
-            harness.simulator.output.dropFirst(seen).contains { $0.hasPrefix("ok camera clients") }
+            harness.simulator.output.dropFirst(seen).contains { $0.hasPrefix(answer) }
         }
-        guard answered, let line = harness.simulator.output.dropFirst(seen).first(where: { $0.hasPrefix("ok camera clients") })
-        else { throw HarnessError("the simulator did not answer `camera clients`") }
+        guard answered, let line = harness.simulator.output.dropFirst(seen).first(where: { $0.hasPrefix(answer) })
+        else { throw HarnessError("the simulator did not answer `\(command)`") }
         var counts: [String: Int] = [:]
         for word in line.split(separator: " ").dropFirst(3) {
             let parts = word.split(separator: "=")

@@ -37,6 +37,9 @@ final class SimulatorRunner: Sendable {
     /// Sessions each printer's camera served since the simulator started (RTSP sessions set up,
     /// logins accepted by the JPEG stream), by printer name: `camera clients` prints them.
     private let cameraSessions = NIOLockedValueBox<[String: Int]>([:])
+    /// Sessions each printer's camera has open now (`camera open`): the bridge closes its session
+    /// `camera_idle_timeout` after the last viewer, which tests check here, at the source.
+    private let openCameraSessions = NIOLockedValueBox<[String: Int]>([:])
     private let jpegCameraFramesPerSecond: Int
     private let printers: NIOLockedValueBox<[String: SimulatedPrinter]>
     private let output = NIOLock()
@@ -213,7 +216,10 @@ final class SimulatorRunner: Sendable {
             case "clients":
                 let counts = cameraSessions.withLockedValue { $0 }
                 say("ok camera clients " + identities.map { "\($0.name)=\(counts[$0.name, default: 0])" }.joined(separator: " "))
-            default: say("error usage: camera stop|start|restart|clients")
+            case "open":
+                let counts = openCameraSessions.withLockedValue { $0 }
+                say("ok camera open " + identities.map { "\($0.name)=\(counts[$0.name, default: 0])" }.joined(separator: " "))
+            default: say("error usage: camera stop|start|restart|clients|open")
             }
             return
         }
@@ -416,7 +422,8 @@ final class SimulatorRunner: Sendable {
                     port: identity.cameraPort, certificateFile: files.certificatePath(for: identity),
                     keyFile: files.keyPath(for: identity), accessCode: identity.accessCode,
                     framesPerSecond: jpegCameraFramesPerSecond),
-                onLogin: { [self] in countCameraSession(identity.name) })
+                onLogin: { [self] in countCameraSession(identity.name) },
+                onLogout: { [self] in countCameraSessionEnded(identity.name) })
             do {
                 try server.start()
                 servers.append(server)
@@ -428,8 +435,8 @@ final class SimulatorRunner: Sendable {
     }
 
     /// Reads the camera server's standard output on a thread of its own: `session-started <name>`
-    /// lines are counted (and announced as `camera <name> sessions=<n>`), `ready` is reported, and
-    /// everything but the counted lines goes to the log.
+    /// and `session-ended <name>` lines are counted (and announced as `camera <name> sessions=<n>
+    /// open=<n>` and `camera <name> open=<n>`), `ready` is reported, and everything else goes to the log.
     private func relayCameraServerOutput(_ handle: FileHandle, log: FileHandle?, ready: @escaping @Sendable () -> Void) {
         let thread = Thread { [self] in
             var pending: [UInt8] = []
@@ -442,6 +449,8 @@ final class SimulatorRunner: Sendable {
                     pending.removeSubrange(...newline)
                     if line.hasPrefix("session-started ") {
                         countCameraSession(String(line.dropFirst("session-started ".count)))
+                    } else if line.hasPrefix("session-ended ") {
+                        countCameraSessionEnded(String(line.dropFirst("session-ended ".count)))
                     } else {
                         if line == "ready" { ready() }
                         log?.write(Data((line + "\n").utf8))
@@ -460,7 +469,20 @@ final class SimulatorRunner: Sendable {
             counts[printer, default: 0] += 1
             return counts[printer, default: 0]
         }
-        say("camera \(printer) sessions=\(count)")
+        let open = openCameraSessions.withLockedValue { counts in
+            counts[printer, default: 0] += 1
+            return counts[printer, default: 0]
+        }
+        say("camera \(printer) sessions=\(count) open=\(open)")
+    }
+
+    /// A session of `printer`'s camera closed (the client left or tore it down).
+    private func countCameraSessionEnded(_ printer: String) {
+        let open = openCameraSessions.withLockedValue { counts in
+            counts[printer, default: 0] = max(0, counts[printer, default: 0] - 1)
+            return counts[printer, default: 0]
+        }
+        say("camera \(printer) open=\(open)")
     }
 
     private func stopCameras() {
