@@ -60,16 +60,27 @@ import Testing
         let frames = try await OwnThread.run { try HTTPStatusTests.streamFrames(port: port, "/\(printer)/stream", count: 3) }
         #expect(frames.count >= 3)
         let left = ContinuousClock.now
-        let closedLine = "camera \(printer) open=0"
-        let seenBefore = harness.simulator.output.count
         #expect(try await Self.openCounts(harness)[printer] == 1, "the session stays open right after the viewer left")
-        let closed = await Wait.until(timeout: .seconds(20)) {
-            harness.simulator.output.dropFirst(seenBefore).contains(closedLine)
+        // Polled: the last time the session was seen open, and when it was seen closed for good (2 s
+        // in a row). A reconnect on a loaded machine shows as a short close, which polling may see.
+        var lastSeenOpen = left
+        var closedSince: ContinuousClock.Instant?
+        while ContinuousClock.now - left < .seconds(20) {
+            let open = try await Self.openCounts(harness)[printer] ?? 0
+            let now = ContinuousClock.now
+            if open > 0 {
+                lastSeenOpen = now
+                closedSince = nil
+            } else if closedSince == nil {
+                closedSince = now
+            }
+            if let closedSince, now - closedSince >= .seconds(2) { break }
+            try await Task.sleep(for: .milliseconds(200))
         }
-        let elapsed = ContinuousClock.now - left
-        #expect(closed, "no `\(closedLine)` from the simulator within 20 s")
-        #expect(elapsed >= .seconds(2), "closed after \(elapsed), before the 3 s idle timeout")
-        #expect(try await Self.openCounts(harness)[printer] == 0)
+        #expect(closedSince != nil, "the camera session was still open 20 s after the viewer left")
+        #expect(
+            lastSeenOpen - left >= .seconds(2),
+            "last seen open \(lastSeenOpen - left) after the viewer left: closed before the 3 s idle timeout")
         let (status, body) = try HTTPStatusTests.get(port: port, "/status")
         let entry = try JSONValue(parsing: body)["printers"]?.arrayValue?.first { $0["name"]?.stringValue == printer }
         #expect(status == 200)

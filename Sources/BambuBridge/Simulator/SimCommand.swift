@@ -33,7 +33,7 @@ struct SimCommand: AsyncParsableCommand {
               broker stop|start|restart             stop or start the broker      quit
               camera stop|start|restart             stop or start every camera
               camera clients                        sessions each camera served ("ok camera clients x1c=1 …")
-            Each printer has a camera: RTSPS (1280x720, 15 fps H.264) on X1/P2/H2/X2 models, the
+            Each printer has a camera: RTSPS (1280x720, --rtsps-fps H.264) on X1/P2/H2/X2 models, the
             TLS JPEG stream (1280x720, --camera-fps) on P1/A1 models; see "camera=" in the printer line.
               recert <printer>                      new key and certificate (the broker restarts)
               inject <printer> <text>               publish <text> as is on the printer's report topic
@@ -60,6 +60,9 @@ struct SimCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Frames per second of the P1/A1-style JPEG cameras (real printers: 1 to 2).")
     var cameraFps: Int = 2
 
+    @Option(name: .long, help: "Frames per second of the RTSPS cameras (real printers: 15; tests use fewer to save CPU).")
+    var rtspsFps: Int = 15
+
     @Option(name: .long, help: "IPv4 address the printers' brokers listen on (tests in a network namespace).")
     var listen: String = "127.0.0.1"
 
@@ -70,6 +73,7 @@ struct SimCommand: AsyncParsableCommand {
         guard count >= 1, count <= 500 else { throw ValidationError("--count must be between 1 and 500") }
         guard interval > 0, speed > 0 else { throw ValidationError("--interval and --speed must be positive") }
         guard (1...30).contains(cameraFps) else { throw ValidationError("--camera-fps must be 1 to 30") }
+        guard (1...30).contains(rtspsFps) else { throw ValidationError("--rtsps-fps must be 1 to 30") }
     }
 
     func run() async throws {
@@ -81,7 +85,8 @@ struct SimCommand: AsyncParsableCommand {
         let listed = models.split(separator: ",").compactMap { PrinterModel(configName: String($0)) }
         let runner = try SimulatorRunner(
             directory: directory, models: listed.flatMap { Array(repeating: $0, count: count) },
-            interval: interval, speed: speed, jpegCameraFramesPerSecond: cameraFps, listenAddress: listen, logger: logger)
+            interval: interval, speed: speed, jpegCameraFramesPerSecond: cameraFps, rtspsFramesPerSecond: rtspsFps,
+            listenAddress: listen, logger: logger)
         do {
             try await runner.run()
         } catch let error as SimulatorError {

@@ -91,13 +91,13 @@ struct SimulatorFiles {
         return path
     }
 
-    /// Writes the camera server's configuration: one RTSPS camera per printer given (1280x720, 15 fps).
-    func writeCameraConfiguration(for printers: [SimulatedPrinterIdentity]) throws -> String {
+    /// Writes the camera server's configuration: one RTSPS camera per printer given (1280x720).
+    func writeCameraConfiguration(for printers: [SimulatedPrinterIdentity], framesPerSecond: Int = 15) throws -> String {
         var cameras: [String] = []
         for printer in printers {
             cameras.append(
                 #"{"kind":"rtsps","name":"\#(printer.name)","port":\#(printer.cameraPort),"password":"\#(printer.accessCode)","#
-                    + #""width":1280,"height":720,"fps":15,"#
+                    + #""width":1280,"height":720,"fps":\#(framesPerSecond),"#
                     + #""cert":"\#(certificatePath(for: printer))","key":"\#(keyPath(for: printer))"}"#
             )
         }

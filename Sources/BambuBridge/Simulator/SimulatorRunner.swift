@@ -41,15 +41,17 @@ final class SimulatorRunner: Sendable {
     /// `camera_idle_timeout` after the last viewer, which tests check here, at the source.
     private let openCameraSessions = NIOLockedValueBox<[String: Int]>([:])
     private let jpegCameraFramesPerSecond: Int
+    private let rtspsFramesPerSecond: Int
     private let printers: NIOLockedValueBox<[String: SimulatedPrinter]>
     private let output = NIOLock()
 
     init(
-        directory: String, models: [PrinterModel], interval: Double, speed: Double, jpegCameraFramesPerSecond: Int = 2,
+        directory: String, models: [PrinterModel], interval: Double, speed: Double, jpegCameraFramesPerSecond: Int = 2, rtspsFramesPerSecond: Int = 15,
         listenAddress: String = "127.0.0.1", logger: Logger
     ) throws {
         files = SimulatorFiles(directory: directory, listenAddress: listenAddress)
         self.jpegCameraFramesPerSecond = jpegCameraFramesPerSecond
+        self.rtspsFramesPerSecond = rtspsFramesPerSecond
         self.interval = interval
         self.speed = speed
         self.logger = logger
@@ -384,7 +386,8 @@ final class SimulatorRunner: Sendable {
             return
         }
         do {
-            let config = try files.writeCameraConfiguration(for: identities.filter { $0.model.capabilities.camera == .rtsps })
+            let config = try files.writeCameraConfiguration(
+                for: identities.filter { $0.model.capabilities.camera == .rtsps }, framesPerSecond: rtspsFramesPerSecond)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: python)
             process.arguments = [script, "--config", config, "--exit-with-parent"]
