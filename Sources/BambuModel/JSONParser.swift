@@ -57,8 +57,9 @@ extension JSONValue {
 ///
 /// Exists so a printer's reports, which repeat the same keys and values every time, can reuse the
 /// strings and capacities of the previous report instead of validating and allocating them again
-/// (`PrinterState.ingest(_:)` keeps one per printer). Holds up to 1,024 strings of up to 96 bytes (about
-/// 40 KB).
+/// (`PrinterState.ingest(_:)` keeps one per printer). Holds up to 512 strings of up to 96 bytes (a 20 KB
+/// table): 256 sets cost 6 % more instructions on an X1C report stream than 512 sets (callgrind) and
+/// save 20 KB per printer, 2 MB of a 100-printer daemon's 60 (Benchmarks/README.md, benchmarks 2 and 3).
 package struct JSONParseCache: Sendable {
     fileprivate var strings: [JSONParser.CachedString]
     fileprivate var objectSizeHints: [Int]
@@ -71,9 +72,9 @@ package struct JSONParseCache: Sendable {
     /// Whether strings longer than 16 bytes are cached too (worth it only across texts).
     fileprivate let cachesLongStrings: Bool
 
-    /// An empty cache for a stream of texts: 512 sets of two strings (about 40 KB).
+    /// An empty cache for a stream of texts: 256 sets of two strings.
     package init() {
-        self.init(setBits: 9, cachesLongStrings: true)
+        self.init(setBits: 8, cachesLongStrings: true)
     }
 
     /// An empty cache with 2^`setBits` sets (1...16); one-off texts use a small one, which is cheaper to set up.
