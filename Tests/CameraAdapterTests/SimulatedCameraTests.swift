@@ -22,7 +22,7 @@ final class CameraSimulator: Sendable {
     init() async throws {
         var template = Array("/tmp/bambu-camera-test-XXXXXX".utf8CString)
         directory = String(cString: mkdtemp(&template))
-        process = try ChildProcess(["sim", "--models", "x1c,p1s", "--dir", directory, "--camera-fps", "10", "--rtsps-fps", "5"])
+        process = try ChildProcess(["sim", "--models", "x1c,p1s", "--dir", directory, "--camera-fps", "10", "--rtsps-fps", "5", "--exit-with-parent"])
         guard await process.waitForLine(timeout: .seconds(40), { $0.hasPrefix("ready ") }) != nil else {
             throw CameraTestError("simulator not ready: \(process.output) \(process.errorOutput)")
         }

@@ -158,7 +158,7 @@ class Simulator:
         self._lock = threading.Lock()
         self._log = open(directory / "sim.log", "w", buffering=1)
         self.process = subprocess.Popen(
-            [binary(), "sim", "--models", models, "--dir", str(directory), "--speed", str(speed)],
+            [binary(), "sim", "--models", models, "--dir", str(directory), "--speed", str(speed), "--exit-with-parent"],
             cwd=REPO,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

@@ -20,7 +20,8 @@ final class SimulatorHarness: Sendable {
     /// 2-core CI machine at 15 fps (other suites' timing checks failed), and no test needs more.
     init(models: String = "x1c,h2d", speed: Int = 1, wrapper: [String] = [], arguments: [String] = []) async throws {
         directory = try Self.makeDirectory()
-        let sim = ["sim", "--models", models, "--dir", directory, "--speed", "\(speed)", "--rtsps-fps", "5"] + arguments
+        let sim = ["sim", "--models", models, "--dir", directory, "--speed", "\(speed)", "--rtsps-fps", "5", "--exit-with-parent"]
+            + arguments
         if let executable = wrapper.first {
             simulator = try ChildProcess(Array(wrapper.dropFirst()) + [ChildProcess.binary] + sim, executable: executable)
         } else {

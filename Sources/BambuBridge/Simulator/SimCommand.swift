@@ -63,6 +63,9 @@ struct SimCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Frames per second of the RTSPS cameras (real printers: 15; tests use fewer to save CPU).")
     var rtspsFps: Int = 15
 
+    @Flag(name: .long, help: "Stop (as on SIGTERM) when the process that started the simulator exits (tests).")
+    var exitWithParent = false
+
     @Option(name: .long, help: "IPv4 address the printers' brokers listen on (tests in a network namespace).")
     var listen: String = "127.0.0.1"
 
@@ -83,6 +86,7 @@ struct SimCommand: AsyncParsableCommand {
         let directory = try dir ?? Self.temporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let listed = models.split(separator: ",").compactMap { PrinterModel(configName: String($0)) }
+        if exitWithParent { Self.stopWhenOrphaned() }
         let runner = try SimulatorRunner(
             directory: directory, models: listed.flatMap { Array(repeating: $0, count: count) },
             interval: interval, speed: speed, jpegCameraFramesPerSecond: cameraFps, rtspsFramesPerSecond: rtspsFps,
@@ -93,6 +97,18 @@ struct SimCommand: AsyncParsableCommand {
             printError("bambu-serial sim: \(error.description)")
             throw ExitCode(1)
         }
+    }
+
+    /// Sends ourselves SIGTERM once the parent is gone: a test process that ends without stopping
+    /// its simulator (a suite-wide one, a crash, a time limit) must not leave it and its broker behind.
+    private static func stopWhenOrphaned() {
+        let parent = getppid()
+        let thread = Thread {
+            while getppid() == parent { usleep(500_000) }
+            kill(getpid(), SIGTERM)
+        }
+        thread.name = "sim-parent-watch"
+        thread.start()
     }
 
     private static func temporaryDirectory() throws -> String {
