@@ -207,31 +207,54 @@ struct SimulatorError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Free TCP ports on loopback, found by binding port 0.
+/// Free TCP ports on loopback for the simulator's listeners.
+///
+/// Chosen at random below the kernel's ephemeral range (`ip_local_port_range`) and checked by binding,
+/// not by binding port 0: the port is released before mosquitto, the FTPS server or a camera binds it,
+/// and a port 0 bind anywhere on the machine (another test's simulator, any outgoing connection) draws
+/// from the ephemeral range and could take it in between ("Address already in use" in parallel tests).
+/// Falls back to port 0 when the ephemeral range leaves no room below it.
 enum FreePorts {
     static func take(_ count: Int) throws -> [Int] {
         var sockets: [Int32] = []
         defer { for socket in sockets { close(socket) } }
         var ports: [Int] = []
-        for _ in 0..<count {
+        let candidates = Self.quietRange()
+        var attempts = 0
+        while ports.count < count {
+            attempts += 1
+            let wanted = candidates.flatMap { attempts <= 20 * count ? Int.random(in: $0) : nil } ?? 0
             let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard descriptor >= 0 else { throw SimulatorError("socket failed") }
-            sockets.append(descriptor)
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = 0
+            address.sin_port = UInt16(wanted).bigEndian
             var length = socklen_t(MemoryLayout<sockaddr_in>.size)
             let bound = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
             }
-            guard bound == 0 else { throw SimulatorError("bind failed") }
+            guard bound == 0 else {
+                close(descriptor)
+                if wanted != 0 { continue }  // taken: draw another
+                throw SimulatorError("bind failed")
+            }
+            sockets.append(descriptor)
             _ = withUnsafeMutablePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
             }
             ports.append(Int(UInt16(bigEndian: address.sin_port)))
         }
         return ports
+    }
+
+    /// 10000 up to the start of the ephemeral range, or nil when that leaves fewer than 1,000 ports.
+    private static func quietRange() -> ClosedRange<Int>? {
+        let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+        guard let low = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).first.flatMap({ Int($0) }),
+            low - 1 - 10000 >= 1000
+        else { return nil }
+        return 10000...(low - 1)
     }
 
     /// Whether something accepts TCP connections on `host`:`port`.
