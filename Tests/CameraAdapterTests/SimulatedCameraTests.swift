@@ -132,6 +132,16 @@ func establishedConnections(toPort port: Int) -> Int {
             #expect(frame.width == 1280 && frame.height == 720)
             #expect(JPEGImageInfo.dimensions(of: frame.jpeg)?.width == 1280)
             #expect(JPEGImageInfo.dimensions(of: frame.jpeg)?.height == 720)
+            // Every block decodes: a whole picture, not only well-formed markers.
+            let decoded = TurboJPEGDecoder.decode(frame.jpeg)
+            #expect(decoded?.width == 1280 && decoded?.height == 720, "TurboJPEG could not decode a \(frame.jpeg.count)-byte frame")
+        }
+        if let frame = log.frames.first {
+            // The decode check can fail: cut the entropy-coded data short, keep the markers and EOI.
+            var damaged = frame.jpeg
+            damaged.removeSubrange(damaged.count / 2..<(damaged.count - 2))
+            #expect(JPEGImageInfo.dimensions(of: damaged) != nil)
+            #expect(TurboJPEGDecoder.decode(damaged) == nil)
         }
         // The source's stream keeps its newest 16 events: on a loaded machine the first ones can be gone
         // before the log reads them (the hub takes a frame as "streaming" too). What was kept is in order.

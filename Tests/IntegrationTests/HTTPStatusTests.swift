@@ -3,6 +3,7 @@
 
 import BambuModel
 import BridgeTestSupport
+import CameraAdapter
 import Foundation
 import Testing
 
@@ -49,6 +50,7 @@ import Glibc
             let snapshot = try Self.get(port: port, "/\(printer)/snapshot")
             #expect(snapshot.status == 200, "\(printer): \(String(decoding: snapshot.body.prefix(200), as: UTF8.self))")
             #expect(Self.jpegSize(snapshot.body).map { "\($0.width)x\($0.height)" } == "1280x720", "\(printer)")
+            #expect(TurboJPEGDecoder.decode(snapshot.body).map { "\($0.width)x\($0.height)" } == "1280x720", "\(printer)")
         }
         #expect(try Self.get(port: port, "/nope/stream").status == 404)
 
@@ -57,6 +59,8 @@ import Glibc
             let frames = try Self.streamFrames(port: port, "/\(printer)/stream", count: 10)
             #expect(frames.count >= 10, "\(printer): \(frames.count) frames")
             #expect(frames.allSatisfy { Self.jpegSize($0) != nil }, "\(printer)")
+            // Every part decodes with libjpeg-turbo, block by block.
+            #expect(frames.allSatisfy { TurboJPEGDecoder.decode($0)?.width == 1280 }, "\(printer)")
         }
 
         // Camera codes through the pty: recording reaches the simulator and comes back in its reports.
