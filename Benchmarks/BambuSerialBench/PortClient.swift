@@ -16,7 +16,7 @@ final class PortClient {
 
     init(path: String) {
         self.path = path
-        descriptor = open(path, O_RDWR | O_NOCTTY)
+        descriptor = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC)
         guard descriptor >= 0 else { fail("cannot open \(path): \(String(cString: strerror(errno)))") }
         var attributes = termios()
         tcgetattr(descriptor, &attributes)

@@ -26,7 +26,8 @@ final class HostPresenceWatcher: Sendable {
     }
 
     /// `onChange` runs for each open, write and close, on the monitor's thread or on the thread of
-    /// whoever called `PresenceMonitor.drainEvents()`, always under the monitor's lock and in order.
+    /// whoever drained the queue (`drainEvents`, `withEventsDrained`), always under the monitor's
+    /// lock and in order.
     func start(_ onChange: @escaping @Sendable (Change) -> Void) {
         PresenceMonitor.shared.setHandler(onChange, for: watch)
     }
@@ -112,29 +113,41 @@ final class PresenceMonitor: Sendable {
 
     /// Reads every queued event and hands each to its port, in order; never blocks.
     func drainEvents() {
+        state.withLockedValue { state in drain(&state) }
+    }
+
+    /// Runs `body` under the monitor's lock after handing out every queued event; `drain` hands out
+    /// those queued since. No other thread hands out events meanwhile, so a port that checks its
+    /// hosts, writes, then drains again learns of every open that happened before its write.
+    func withEventsDrained<Result>(_ body: (_ drain: () -> Void) -> Result) -> Result {
         state.withLockedValue { state in
-            guard state.descriptor >= 0 else { return }
-            var buffer = [UInt8](repeating: 0, count: 16384)
-            while true {
-                let count = buffer.withUnsafeMutableBytes { read(state.descriptor, $0.baseAddress, $0.count) }
-                if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { return }
-                var offset = 0
-                while offset + 16 <= count {
-                    // struct inotify_event: wd (4), mask (4), cookie (4), len (4), name[len].
-                    let (watch, mask, nameLength) = buffer.withUnsafeBytes {
-                        (
-                            $0.loadUnaligned(fromByteOffset: offset, as: Int32.self),
-                            $0.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self),
-                            $0.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self)
-                        )
-                    }
-                    offset += 16 + Int(nameLength)
-                    if mask & UInt32(IN_OPEN) != 0 { deliver(.opened, watch: watch, in: &state) }
-                    if mask & UInt32(IN_MODIFY) != 0 { deliver(.modified, watch: watch, in: &state) }
-                    if mask & (UInt32(IN_CLOSE_WRITE) | UInt32(IN_CLOSE_NOWRITE)) != 0 {
-                        deliver(.closed, watch: watch, in: &state)
-                    }
+            drain(&state)
+            return body { drain(&state) }
+        }
+    }
+
+    private func drain(_ state: inout State) {
+        guard state.descriptor >= 0 else { return }
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(state.descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return }
+            var offset = 0
+            while offset + 16 <= count {
+                // struct inotify_event: wd (4), mask (4), cookie (4), len (4), name[len].
+                let (watch, mask, nameLength) = buffer.withUnsafeBytes {
+                    (
+                        $0.loadUnaligned(fromByteOffset: offset, as: Int32.self),
+                        $0.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self),
+                        $0.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self)
+                    )
+                }
+                offset += 16 + Int(nameLength)
+                if mask & UInt32(IN_OPEN) != 0 { deliver(.opened, watch: watch, in: &state) }
+                if mask & UInt32(IN_MODIFY) != 0 { deliver(.modified, watch: watch, in: &state) }
+                if mask & (UInt32(IN_CLOSE_WRITE) | UInt32(IN_CLOSE_NOWRITE)) != 0 {
+                    deliver(.closed, watch: watch, in: &state)
                 }
             }
         }

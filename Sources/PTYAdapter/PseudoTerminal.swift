@@ -18,12 +18,15 @@ import NIOPosix
 /// closing and reopening never breaks the master. Host presence comes from inotify open/close
 /// events on the slave; output is dropped while nobody is attached.
 ///
-/// Which host wrote the bytes read from the master is decided on the master's event loop, right
-/// after each read, from the inotify events queued by then (`HostInput`): the kernel queues a
-/// host's open before its first write can reach the master, so bytes read while a new host's
-/// open and write are already queued are the new host's, and bytes read before that are the old
+/// Which host wrote the bytes read from the master is decided on the master's event loop from the
+/// inotify events read just before the master is read empty (`HostInput`): the kernel queues a
+/// host's open before its first write can reach the master and a write's event after its bytes
+/// did, so bytes that follow a new host's open are the new host's, and bytes before it the old
 /// host's (their commands run, their replies are dropped). Writes first read the queued events
-/// too, so a reply is never written once another host has opened the port (issue 8).
+/// too, so a reply is not written once another host has opened the port, and read them again right
+/// after, flushing the reply when a host opened in between (issue 8). What is left is a window of a
+/// few system calls, from the `write(2)` to that flush, in which a host that opened just before the
+/// write and reads at once could see such a reply: the kernel offers no way to close it from here.
 ///
 /// `@unchecked Sendable`: the descriptors are set once in `init` and closed once in `close()`;
 /// mutable state lives in `state` behind a lock; the NIO channel is thread-safe.
@@ -74,6 +77,17 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
         var unapplied: [HostPresenceWatcher.Change] = []
         /// Whether a `catchUp` is scheduled on the event loop for `unapplied`.
         var catchUpScheduled = false
+
+        /// How many hosts have the port open once `unapplied` is applied.
+        var openCountAfterUnapplied: Int {
+            unapplied.reduce(openCount) { count, change in
+                switch change {
+                case .opened: count + 1
+                case .closed: max(0, count - 1)
+                case .modified: count
+                }
+            }
+        }
 
         /// Whether a host opened or closed the port and the event loop has not applied it yet.
         var hostChangeUnapplied: Bool { unapplied.contains { $0 != .modified } }
@@ -187,47 +201,56 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
 
     private func write(_ bytes: [UInt8], forHost generation: Int?) {
         enum Route { case done, retry, queued(ArraySlice<UInt8>) }
-        var wrote = false
-        var route = Route.retry
-        var attempts = 0
-        while case .retry = route {
-            attempts += 1
-            // Learn of every open and close that happened before this write: none may get this reply.
-            PresenceMonitor.shared.drainEvents()
-            route = state.withLock { state -> Route in
-                guard state.attached, !state.closed, channel.isActive else { return .done }
-                if let generation, generation != state.generation { return .done }
-                if state.hostChangeUnapplied { return .done }
-                // Events queued since the drain (other ports' too): read them first, so the check is as
-                // of the write; bounded, as a busy farm's writes never stop queueing events.
-                if attempts < 16, PresenceMonitor.shared.hasQueuedEvents() { return .retry }
-                wrote = true
-                guard channel.isWritable else {
-                    state.droppedWrites += 1
-                    return .done
-                }
-                if state.queuedWrites > 0 {
-                    state.queuedWrites += 1
-                    return .queued(bytes[...])
-                }
-                // Written under the lock: `close()` cannot close the descriptor meanwhile.
-                var written = 0
-                while written < bytes.count {
-                    let count = bytes[written...].withUnsafeBytes { Glibc.write(masterDescriptor, $0.baseAddress, $0.count) }
-                    if count > 0 {
-                        written += count
-                    } else if count < 0 && errno == EINTR {
-                        continue
-                    } else {
-                        break  // EAGAIN: the pty is full; NIO writes the rest when it drains
+        // Under the monitor's lock: events are handed out only by `drain` below, so an open the check
+        // missed is seen by the drain right after the write, and the reply is flushed before the new
+        // host's read can usually get it (a few system calls later; issue 8).
+        let route = PresenceMonitor.shared.withEventsDrained { drain -> Route in
+            var wrote = false
+            var route = Route.retry
+            var attempts = 0
+            while case .retry = route {
+                attempts += 1
+                // Learn of every open and close that happened before this write: none may get this reply.
+                if attempts > 1 { drain() }
+                route = state.withLock { state -> Route in
+                    guard state.attached, !state.closed, channel.isActive else { return .done }
+                    if let generation, generation != state.generation { return .done }
+                    if state.hostChangeUnapplied { return .done }
+                    // Events queued since the drain (other ports' too): read them first, so the check is as
+                    // of the write; bounded, as a busy farm's writes never stop queueing events.
+                    if attempts < 16, PresenceMonitor.shared.hasQueuedEvents() { return .retry }
+                    wrote = true
+                    guard channel.isWritable else {
+                        state.droppedWrites += 1
+                        return .done
                     }
+                    if state.queuedWrites > 0 {
+                        state.queuedWrites += 1
+                        return .queued(bytes[...])
+                    }
+                    // Written under the lock: `close()` cannot close the descriptor meanwhile.
+                    var written = 0
+                    while written < bytes.count {
+                        let count = bytes[written...].withUnsafeBytes { Glibc.write(masterDescriptor, $0.baseAddress, $0.count) }
+                        if count > 0 {
+                            written += count
+                        } else if count < 0 && errno == EINTR {
+                            continue
+                        } else {
+                            break  // EAGAIN: the pty is full; NIO writes the rest when it drains
+                        }
+                    }
+                    guard written < bytes.count else { return .done }
+                    state.queuedWrites += 1
+                    return .queued(bytes[written...])
                 }
-                guard written < bytes.count else { return .done }
-                state.queuedWrites += 1
-                return .queued(bytes[written...])
             }
+            if wrote {
+                drain()
+                input.discardOutputIfHostChanged()
+            }
+            return route
         }
-        if wrote { input.discardOutputIfHostChanged() }
         guard case .queued(let remainder) = route else { return }
         let promise = channel.eventLoop.makePromise(of: Void.self)
         promise.futureResult.whenComplete { [state] _ in state.withLock { $0.queuedWrites -= 1 } }
@@ -318,6 +341,9 @@ final class HostInput: Sendable {
         let schedule = state.withLock { state -> Bool in
             guard !state.closed else { return false }
             state.unapplied.append(change)
+            // The last host left: what it did not read goes now, not when the event loop gets to the
+            // close, as the next host may open and read before that (its replies are dropped already).
+            if change == .closed, state.openCountAfterUnapplied == 0 { tcflush(slave, TCIFLUSH) }
             guard !state.catchUpScheduled else { return false }
             state.catchUpScheduled = true
             return true
@@ -328,55 +354,60 @@ final class HostInput: Sendable {
     /// Applies what the monitor saw and delivers `bytes` (just read from the master by NIO) and
     /// whatever else the master holds at the right place among the opens and closes.
     ///
-    /// Host output is stopped (`tcflow(TCOOFF)`) while the master is read empty and the monitor's
-    /// events are read: every byte read was then written before the events were read, and every
-    /// host write queues its `IN_MODIFY` as part of the `write` call, so the events tell which hosts
-    /// wrote the bytes. When a host left and the next one arrived and both wrote since the last read,
-    /// the kernel keeps no boundary between their bytes: the new host gets the last line (a host
-    /// that just opened the port sends one line and waits for its answer; serial-host.md §2), the
-    /// rest is the departed host's, whose commands run and whose replies are dropped.
+    /// Host output is stopped (`tcflow(TCOOFF)`), the monitor's events are read, and then the master
+    /// is read empty. A host `write` returns, and queues its `IN_MODIFY`, only after its bytes are on
+    /// their way to the master, and a read that finds the master empty first waits for bytes on
+    /// their way: so every write whose event was read has its bytes in `chunk`. Reading the master
+    /// before the events lost that: a write the kernel had not yet handed to the master when the
+    /// master was read could have its event read, with the host's close and the next host's open,
+    /// and its bytes then went to the next host (issue 8, seen under ThreadSanitizer). The only
+    /// other bytes in `chunk` come from writes already under way when output stopped, by a host whose
+    /// open was read. When a host left and the next one arrived and both wrote, the kernel keeps no
+    /// boundary between their bytes: the new host gets the last line (a host that just opened the
+    /// port sends one line and waits for its answer; serial-host.md §2), the rest is the departed
+    /// host's, whose commands run and whose replies are dropped.
     func catchUp(with bytes: [UInt8]?) {
         // `close()` closes the master on this event loop, so it stays open while this runs.
         guard !state.withLock({ $0.closed }) else { return }
         tcflow(slave, TCOOFF)
-        let chunk = (bytes ?? []) + readAvailable()
-        PresenceMonitor.shared.drainEvents()
-        // Output restarts only after the events are taken: an event the monitor reads later must not
-        // join this batch, as the bytes it stands for are not in `chunk`.
         defer { tcflow(slave, TCOON) }
+        PresenceMonitor.shared.drainEvents()
+        let chunk = (bytes ?? []) + readAvailable()
         state.withLock { state in
             state.catchUpScheduled = false
             guard !state.closed else { return }
             let changes = state.unapplied
             state.unapplied = []
-            // The newest host that opened the port (when nobody had it open) and wrote since: its
-            // bytes go right after its open; earlier writes in `changes` are the hosts' before it.
+            // The newest host that opened the port when nobody had it open: bytes after its open are its own.
             var newHostOpen: Int?
             var opens = state.openCount
-            var lastNewHost: Int?
             for (index, change) in changes.enumerated() {
                 switch change {
                 case .opened:
-                    if opens == 0 { lastNewHost = index }
+                    if opens == 0 { newHostOpen = index }
                     opens += 1
                 case .closed:
                     opens = max(0, opens - 1)
                 case .modified:
-                    if let lastNewHost { newHostOpen = lastNewHost }
+                    break
                 }
             }
-            let newHostPlace = newHostOpen.map { $0 + 1 }
-            let earlierHostWrote = newHostOpen.map { changes[..<$0].contains(.modified) } ?? false
             var old = chunk[...]
             var new: ArraySlice<UInt8> = []
-            if newHostPlace != nil {
-                if earlierHostWrote {
+            if let newHostOpen {
+                // Earlier hosts' writes whose events came before this batch were read with that batch.
+                let earlierHostWrote = changes[..<newHostOpen].contains(.modified)
+                let newHostWrote = changes[(newHostOpen + 1)...].contains(.modified)
+                if !earlierHostWrote {
+                    (old, new) = ([], chunk[...])
+                } else if newHostWrote {
                     let split = Self.lastLineStart(chunk)
                     (old, new) = (chunk[..<split], chunk[split...])
-                } else {
-                    (old, new) = ([], chunk[...])
                 }
+                // Else the bytes are the earlier hosts', unless the new host's first write was under way
+                // when output stopped: then its first line is taken for theirs and gets no answer.
             }
+            let newHostPlace = newHostOpen.map { $0 + 1 }
             if !old.isEmpty { state.emit(.bytes(Array(old)), to: continuation) }
             for (index, change) in changes.enumerated() {
                 if index == newHostPlace, !new.isEmpty { state.emit(.bytes(Array(new)), to: continuation) }
@@ -395,10 +426,9 @@ final class HostInput: Sendable {
         return previous + 1
     }
 
-    /// A reply was just written: when a host opened or closed meanwhile, the reply (and anything else
-    /// the pty holds for the host) must not be read by the next one.
+    /// A reply was just written and the monitor's events drained: when a host opened or closed
+    /// meanwhile, the reply (and anything else the pty holds for the host) must not be read by the next one.
     func discardOutputIfHostChanged() {
-        PresenceMonitor.shared.drainEvents()
         state.withLock { state in
             if state.hostChangeUnapplied, !state.closed { tcflush(slave, TCIFLUSH) }
         }

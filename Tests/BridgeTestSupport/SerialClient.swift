@@ -17,7 +17,9 @@ package final class SerialClient {
 
     /// Opens the port. - Throws: `SerialClientError` with errno.
     package init(path: String) throws {
-        descriptor = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK)
+        // O_CLOEXEC, as Python's (pyserial's) descriptors: a child the test process starts meanwhile
+        // (other suites start simulators) must not hold the port open after this host closed it.
+        descriptor = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else { throw SerialClientError(operation: "open \(path)", code: errno) }
         tcflush(descriptor, TCIFLUSH)
     }

@@ -19,29 +19,23 @@ import Testing
         slot.link.deliver(
             #"{"print":{"command":"push_status","msg":0,"nozzle_temper":24.5,"nozzle_target_temper":0,"bed_temper":23.0,"bed_target_temper":0,"chamber_temper":26}}"#
         )
-        let clock = ContinuousClock()
-        let start = clock.now
-        var polluted: [String] = []
-        for cycle in 0..<cycles {
-            let client = try SerialClient(path: slot.path)
-            if cycle % 2 == 0 {
-                // Leaves without reading: the replies must not reach the next host.
-                try client.write("M105\nM115\nM118 E1 left by \(cycle)\n")
-            } else {
-                try client.write("M118 E1 churn \(cycle)\n")
-                // 5 s: the suite starts with every other suite at once, and a 2-core CI machine has
-                // stalled one answer for over 2 s there ("cycle 5: []" in a full `make test`).
-                let lines = await client.readLines(timeout: .seconds(5)) { $0.last == "ok" }
-                if lines != ["echo:churn \(cycle)", "ok"] { polluted.append("cycle \(cycle): \(lines)") }
-            }
-            client.close()
-        }
-        let elapsed = clock.now - start
-        print("host churn: \(cycles) open/close cycles (\(cycles / 2) with unread output) in \(elapsed)")
-        let sample = polluted.prefix(3).map { String($0.prefix(300)) }
-        // The port decides whose bytes it read from the inotify events queued by then (PseudoTerminal,
-        // HostInput) and writes a reply only while no other host has opened the port since.
+        // The hosts run in a child process, as real hosts do: a descriptor of this process would be
+        // copied into the children other suites start meanwhile, and the kernel reports a close only
+        // when the last copy closes (a host "still open" there is the same host to the port).
+        let script = Fixtures.repositoryRoot + "/Tests/HostTests/churn_host.py"
+        let hosts = try ChildProcess([script, slot.path, String(cycles)], executable: "/usr/bin/python3")
+        let summary = await hosts.waitForLine(timeout: .seconds(240)) { $0.hasPrefix("{") }
+        let parsed = summary.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let result = try #require(parsed, "no summary from churn_host.py: \(hosts.errorOutput.suffix(5))")
+        #expect(result["cycles"] as? Int == cycles)
+        let polluted = result["polluted"] as? [String] ?? ["(no list)"]
+        let seconds = result["seconds"] as? Double ?? 0
+        print("host churn: \(cycles) open/close cycles (\(cycles / 2) with unread output) in \(seconds) seconds")
+        let sample = polluted.prefix(3).map { String($0.prefix(600)) as String }
+        // The port decides whose bytes it read from the inotify events read before it (PseudoTerminal,
+        // HostInput) and flushes a reply written while another host opened the port.
         #expect(polluted.count == 0, "\(polluted.count) hosts saw output that was not theirs, e.g. \(sample)")
+        await hosts.terminate()
 
         // The port is still there and answers.
         let client = try SerialClient(path: slot.path)
