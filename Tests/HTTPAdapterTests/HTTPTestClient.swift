@@ -16,7 +16,9 @@ final class HTTPTestClient: @unchecked Sendable {
     private var buffer: [UInt8] = []
 
     /// Connects to 127.0.0.1:`port`; `receiveBuffer` shrinks the socket's buffer (a slow viewer).
-    init(port: Int, receiveBuffer: Int32? = nil, timeout: Int = 10) throws {
+    /// `timeout` (seconds) bounds each read: every suite starts at once, and a 2-core CI machine has
+    /// taken over 10 s to answer a snapshot request then.
+    init(port: Int, receiveBuffer: Int32? = nil, timeout: Int = 30) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw TestClientError("socket failed") }
         if var size = receiveBuffer {
@@ -51,10 +53,14 @@ final class HTTPTestClient: @unchecked Sendable {
         _ = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
+    /// Why the last `fill` got nothing: the peer closed, or the read timed out.
+    private var ending = "connection ended"
+
     /// Reads more bytes into the buffer; false at end of stream or timeout.
     private func fill() -> Bool {
         var chunk = [UInt8](repeating: 0, count: 65536)
         let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+        if count < 0 { ending = errno == EAGAIN ? "no answer within the read timeout" : "read failed (\(errno))" }
         guard count > 0 else { return false }
         buffer.append(contentsOf: chunk[0..<count])
         return true
@@ -68,13 +74,13 @@ final class HTTPTestClient: @unchecked Sendable {
                 buffer.removeSubrange(..<range.upperBound)
                 return before
             }
-            guard fill() else { throw TestClientError("connection ended before \(String(decoding: marker, as: UTF8.self))") }
+            guard fill() else { throw TestClientError("\(ending) before \(String(decoding: marker, as: UTF8.self))") }
         }
     }
 
     private func read(count: Int) throws -> [UInt8] {
         while buffer.count < count {
-            guard fill() else { throw TestClientError("connection ended after \(buffer.count) of \(count) bytes") }
+            guard fill() else { throw TestClientError("\(ending) after \(buffer.count) of \(count) bytes") }
         }
         defer { buffer.removeSubrange(..<count) }
         return Array(buffer[..<count])
