@@ -68,6 +68,15 @@ package final class SerialClient {
         }
     }
 
+    /// Reads a command's reply: the lines up to and including the last one starting with `ok`, once
+    /// one arrived (or what came within `timeout`). Lines read with it after that `ok`, such as an
+    /// autoreport sent right after it, are dropped rather than waited past.
+    package func readReply(timeout: Duration = .seconds(5)) async -> [String] {
+        let lines = await readLines(timeout: timeout) { $0.contains { $0.hasPrefix("ok") } }
+        guard let last = lines.lastIndex(where: { $0.hasPrefix("ok") }) else { return lines }
+        return Array(lines[...last])
+    }
+
     /// Everything that arrives within `duration`, as text.
     package func readAll(for duration: Duration) async -> String {
         let clock = ContinuousClock()

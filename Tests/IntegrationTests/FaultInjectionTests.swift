@@ -31,7 +31,7 @@ import Glibc
     /// Sends M105 and returns every line up to the `ok`, notices included.
     private func rawM105(_ client: SerialClient, timeout: Duration = .seconds(5)) async throws -> [String] {
         try client.write("M105\n")
-        return await client.readLines(timeout: timeout) { $0.last?.hasPrefix("ok") == true }
+        return await client.readReply(timeout: timeout)
     }
 
     /// The other printer: M105 answers with real temperatures and no notice arrived on its port since

@@ -215,6 +215,6 @@ extension SerialClient {
     /// Sends a line and returns every reply line up to the `ok`, `//` notices included.
     func rawCommand(_ line: String, timeout: Duration = .seconds(5)) async throws -> [String] {
         try write(line + "\n")
-        return await readLines(timeout: timeout) { $0.last?.hasPrefix("ok") == true }
+        return await readReply(timeout: timeout)
     }
 }

@@ -9,7 +9,7 @@ import Testing
     /// Sends a line and returns every reply line up to the `ok`, `//` status lines included.
     private func query(_ client: SerialClient, _ line: String) async throws -> [String] {
         try client.write(line + "\n")
-        return await client.readLines(timeout: .seconds(5)) { $0.last?.hasPrefix("ok") == true }
+        return await client.readReply()
     }
 
     /// Repeats `line` until its answer contains every one of `expected`; true when it did within 20 s.

@@ -140,7 +140,7 @@ extension SerialClient {
     /// `//` notices that may arrive in between (link state changes).
     func command(_ line: String, timeout: Duration = .seconds(5)) async throws -> [String] {
         try write(line + "\n")
-        let lines = await readLines(timeout: timeout) { $0.last?.hasPrefix("ok") == true }
+        let lines = await readReply(timeout: timeout)
         return lines.filter { !$0.hasPrefix("//") }
     }
 
@@ -148,7 +148,7 @@ extension SerialClient {
     /// `//action:` notices are dropped.
     func query(_ line: String, timeout: Duration = .seconds(5)) async throws -> [String] {
         try write(line + "\n")
-        let lines = await readLines(timeout: timeout) { $0.last?.hasPrefix("ok") == true }
+        let lines = await readReply(timeout: timeout)
         return lines.filter { !$0.hasPrefix("//action:") }
     }
 }
