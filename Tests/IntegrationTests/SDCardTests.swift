@@ -23,9 +23,10 @@ import Testing
         let client = try SerialClient(path: harness.port("x1c"))
         try await client.waitForFirstReport()
         #expect(try await client.command("M21") == ["SD card ok", "ok"])
-        let updated = await client.readLines(timeout: .seconds(30)) { $0.contains("//action:sd_updated") }
+        // The transcript: the notice may have come right after M21's `ok`, read along with the reply.
+        let updated = await client.readLines(timeout: .seconds(30)) { _ in client.transcript.contains("//action:sd_updated") }
         #expect(
-            updated.contains("//action:sd_updated"),
+            client.transcript.contains("//action:sd_updated"),
             "no //action:sd_updated within 30 s of M21; lines: \(updated); daemon: \(daemon.errorOutput.filter { $0.contains("storage") || $0.contains("ftps") }.suffix(5))")
         return (harness, daemon, client)
     }
