@@ -360,12 +360,12 @@ final class HostInput: Sendable {
     /// their way: so every write whose event was read has its bytes in `chunk`. Reading the master
     /// before the events lost that: a write the kernel had not yet handed to the master when the
     /// master was read could have its event read, with the host's close and the next host's open,
-    /// and its bytes then went to the next host (issue 8). The only
-    /// other bytes in `chunk` come from writes already under way when output stopped, by a host whose
-    /// open was read. When a host left and the next one arrived and both wrote, the kernel keeps no
-    /// boundary between their bytes: the new host gets the last line (a host that just opened the
-    /// port sends one line and waits for its answer; serial-host.md §2), the rest is the departed
-    /// host's, whose commands run and whose replies are dropped.
+    /// and its bytes then went to the next host (issue 8). The only other bytes in `chunk` come from
+    /// writes already under way when output stopped, by a host whose open was read. When a host left
+    /// and the next one arrived and both wrote, the kernel keeps no boundary between their bytes: the
+    /// new host gets the last line (a host that just opened the port sends one line and waits for its
+    /// answer; serial-host.md §2), the rest is the departed host's, whose commands run and whose
+    /// replies are dropped.
     func catchUp(with bytes: [UInt8]?) {
         // `close()` closes the master on this event loop, so it stays open while this runs.
         guard !state.withLock({ $0.closed }) else { return }
