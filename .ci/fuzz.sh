@@ -41,4 +41,4 @@ run() {
     return "$status"
 }
 run HostLineFuzzer "$FUZZ_RUNS" 4096 "$SCRATCH/corpus/host" Tests/Fuzz/Seeds/host
-run ReportFuzzer "$REPORT_FUZZ_RUNS" 65536 "$SCRATCH/corpus/report" Tests/Fuzz/Seeds/report "$SCRATCH/corpus/report-seeds"
+run ReportFuzzer "$REPORT_FUZZ_RUNS" 65536 -dict=Tests/Fuzz/report.dict "$SCRATCH/corpus/report" Tests/Fuzz/Seeds/report "$SCRATCH/corpus/report-seeds"

@@ -19,31 +19,48 @@ package enum TemperatureReport {
         let nozzleCount = max(1, model.capabilities.nozzleCount)
         var nozzles = printer.nozzleTemperatures
         while nozzles.count < nozzleCount { nozzles.append(Temperature(current: 0, target: 0)) }
-        var parts: [String] = []
+        // One string built in place: this line answers every M105 and autoreport (benchmark 1).
+        var line = ""
+        line.reserveCapacity(96)
         if nozzleCount == 1 {
-            parts.append("T:" + pair(nozzles[0]))
+            append("T:", nozzles[0], to: &line)
         } else {
             let active = min(max(0, printer.activeExtruder), nozzleCount - 1)
-            parts.append("T:" + pair(nozzles[active]))
-            for index in 0..<nozzleCount { parts.append("T\(index):" + pair(nozzles[index])) }
+            append("T:", nozzles[active], to: &line)
+            for index in 0..<nozzleCount { append(" T\(index):", nozzles[index], to: &line) }
         }
-        parts.append("B:" + pair(printer.bedTemperature ?? Temperature(current: 0, target: 0)))
+        append(" B:", printer.bedTemperature ?? Temperature(current: 0, target: 0), to: &line)
         if model.capabilities.chamberSensor || externalChamber {
-            parts.append("C:" + pair(printer.chamberTemperature ?? Temperature(current: 0, target: 0)))
+            append(" C:", printer.chamberTemperature ?? Temperature(current: 0, target: 0), to: &line)
         }
-        parts.append("@:0 B@:0")
-        return parts.joined(separator: " ")
+        line += " @:0 B@:0"
+        return line
     }
 
-    private static func pair(_ temperature: Temperature) -> String {
-        oneDecimal(temperature.current) + " /" + oneDecimal(temperature.target)
+    /// Appends `<label><current> /<target>`.
+    private static func append(_ label: String, _ temperature: Temperature, to line: inout String) {
+        line += label
+        appendOneDecimal(temperature.current, to: &line)
+        line += " /"
+        appendOneDecimal(temperature.target, to: &line)
     }
 
     /// `%.1f` without Foundation.
     package static func oneDecimal(_ value: Double) -> String {
-        guard value.isFinite else { return "0.0" }
-        let tenths = Int((abs(value) * 10).rounded())
-        let sign = value < 0 && tenths != 0 ? "-" : ""
-        return "\(sign)\(tenths / 10).\(tenths % 10)"
+        var text = ""
+        appendOneDecimal(value, to: &text)
+        return text
+    }
+
+    private static func appendOneDecimal(_ value: Double, to text: inout String) {
+        guard value.isFinite else {
+            text += "0.0"
+            return
+        }
+        let tenths = Int(min((abs(value) * 10).rounded(), 1e15))
+        if value < 0 && tenths != 0 { text += "-" }
+        text += String(tenths / 10)
+        text.unicodeScalars.append(Unicode.Scalar(UInt8(ascii: ".")))
+        text.unicodeScalars.append(Unicode.Scalar(UInt8(0x30 + tenths % 10)))
     }
 }

@@ -22,9 +22,13 @@ package protocol HostPort: Sendable {
     /// Writes one block. Dropped while no host is attached or the host is not reading.
     func write(_ bytes: [UInt8])
     /// Hands every host event, in order from the port's creation on, to `sink` on the port's own threads
-    /// instead of through `events` (one task hop less per host line: Benchmarks/README.md, benchmark 1).
-    /// Returns false when the port only offers `events`; after true, read nothing from `events`.
-    func deliverEvents(to sink: @escaping @Sendable (HostPortEvent) -> Void) -> Bool
+    /// instead of through `events` (one task hop less per host line: Benchmarks/README.md, benchmark 1),
+    /// and calls `delivered` on the same thread after each batch, with none of the port's locks held
+    /// (the driver handles the batch there). Returns false when the port only offers `events`; after
+    /// true, read nothing from `events`.
+    func deliverEvents(
+        to sink: @escaping @Sendable (HostPortEvent) -> Void, then delivered: @escaping @Sendable () -> Void
+    ) -> Bool
     /// Writes one block meant for the host of the `generation`-th `.attached` event; dropped when
     /// another host has the port by now (replies to a departed host never reach the next one).
     func write(_ bytes: [UInt8], forHost generation: Int)
@@ -32,7 +36,9 @@ package protocol HostPort: Sendable {
 
 extension HostPort {
     /// Ports without a direct path (the test fakes) deliver through `events`.
-    package func deliverEvents(to sink: @escaping @Sendable (HostPortEvent) -> Void) -> Bool { false }
+    package func deliverEvents(
+        to sink: @escaping @Sendable (HostPortEvent) -> Void, then delivered: @escaping @Sendable () -> Void
+    ) -> Bool { false }
 
     /// Ports that cannot tell hosts apart write to whoever is there.
     package func write(_ bytes: [UInt8], forHost generation: Int) { write(bytes) }

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Runs one PrinterSession: feeds it port, link and timer events and carries out its effects.
 
+#if canImport(Glibc)
+import Glibc
+#endif
 package import BridgeCore
 package import Logging
 import GCode
@@ -53,9 +56,7 @@ package struct PrinterSessionDriver: Sendable {
 
     /// Runs until the task is cancelled or both ports finish.
     package func run() async {
-        let clock = ContinuousClock()
-        let start = clock.now
-        // Host lines go ahead of a report backlog (SessionInbox); the loop is still the only consumer.
+        // Host lines go ahead of a report backlog (SessionInbox).
         let inbox = SessionInbox()
         observer.registerPing { inbox.yield(.tick) }
         observer.registerSink { inbox.yield($0) }
@@ -63,20 +64,27 @@ package struct PrinterSessionDriver: Sendable {
         let storage = StorageWorker(
             storage: { [current] in current.connection?.storage }, spoolDirectory: spoolDirectory,
             printerName: initialSession.configuration.printerName)
+        let runner = SessionRunner(
+            session: initialSession, inbox: inbox, port: port, current: current, logger: logger, observer: observer,
+            storage: storageContinuation, snapshots: snapshots)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await storage.run(storageCommands) { inbox.yield($0) }
             }
-            let forward: @Sendable (HostPortEvent) -> Void = { event in
+            let forward: @Sendable (HostPortEvent, Bool) -> Void = { event, wakingLoop in
                 switch event {
-                case .bytes(let bytes): inbox.yield(.hostBytes(bytes))
-                case .attached: inbox.yield(.hostAttached)
-                case .detached: inbox.yield(.hostDetached)
+                case .bytes(let bytes): inbox.yield(.hostBytes(bytes), wakingLoop: wakingLoop)
+                case .attached: inbox.yield(.hostAttached, wakingLoop: wakingLoop)
+                case .detached: inbox.yield(.hostDetached, wakingLoop: wakingLoop)
                 }
             }
-            if !port.deliverEvents(to: forward) {
+            runner.start()
+            // Host events are handled on the port's thread right after they arrive, when the loop is not
+            // busy: a hop to the loop's task costs a thread wake-up per line (benchmark 1).
+            let direct = port.deliverEvents(to: { forward($0, false) }, then: { runner.drain(onPortThread: true) })
+            if !direct {
                 group.addTask { [port] in
-                    for await event in port.events { forward(event) }
+                    for await event in port.events { forward(event, true) }
                 }
             }
             group.addTask { [links, current] in
@@ -98,69 +106,155 @@ package struct PrinterSessionDriver: Sendable {
                     }
                 }
             }
-            var session = initialSession
-            var limiter = LogLimiter()
-            var timer: Task<Void, Never>?
-            var scheduled: Duration?
-            var reportedState = session.linkState
-            var reportedStatus = session.status
-            observer.statusChanged(reportedStatus)
-            var hostGeneration = 0
             for await _ in inbox.wakeUps {
-                while !Task.isCancelled, let event = inbox.next() {
-                    let now = clock.now - start
-                    // Publishes go out after the event's replies: a publish encrypts and sends at once, and the
-                    // host can send its next line meanwhile (Benchmarks/README.md, benchmark 5).
-                    var publishes: [OutgoingRequest] = []
-                    if event == .hostAttached { hostGeneration += 1 }
-                    for effect in session.handle(event, at: now) {
-                        switch effect {
-                        case .write(let replies): port.write(replies.wireBytes, forHost: hostGeneration)
-                        case .publish(let request): publishes.append(request)
-                        case .log(let record): limiter.log(record, at: now, to: logger)
-                        case .storage(let command): storageContinuation.yield(command)
-                        case .camera(.saveSnapshot(let operation)):
-                            // Off the loop: a cold camera takes seconds; the answer comes back as an event.
-                            Task { [snapshots, name = session.configuration.printerName] in
-                                let outcome =
-                                    await snapshots?.saveSnapshot(printerName: name)
-                                    ?? .failed(reason: "this daemon has no camera support")
-                                inbox.yield(.snapshotFinished(operation: operation, outcome: outcome))
-                            }
-                        }
-                    }
-                    if !publishes.isEmpty, let link = current.connection?.link {
-                        for request in publishes { link.publish(request) }
-                    }
-                    // Status first: the supervisor's STATUS= line reads it when the link state changes.
-                    let status = session.status
-                    if status != reportedStatus {
-                        reportedStatus = status
-                        observer.statusChanged(status)
-                    }
-                    if session.linkState != reportedState {
-                        reportedState = session.linkState
-                        observer.linkStateChanged(reportedState)
-                    }
-                    observer.processedEvent()
-                    if event == .tick { scheduled = nil }
-                    let deadline = session.nextDeadline
-                    if deadline != scheduled {
-                        timer?.cancel()
-                        scheduled = deadline
-                        timer = deadline.map { deadline in
-                            Task {
-                                try? await clock.sleep(until: start + deadline, tolerance: .milliseconds(5))
-                                if !Task.isCancelled { inbox.yield(.tick) }
-                            }
-                        }
-                    }
-                }
+                runner.drain(onPortThread: false)
             }
             inbox.finish()
-            timer?.cancel()
+            runner.stop()
             storageContinuation.finish()
             group.cancelAll()
+        }
+    }
+}
+
+/// The session and what its loop keeps between events, run by the loop's task or by the port's thread.
+///
+/// Exists so a host line can be answered on the thread that read it (one thread wake-up less per
+/// round trip, benchmark 1) while reports, timers and storage answers still go through the loop's
+/// task. Whoever drains holds `draining`; the other returns at once and the holder handles its event,
+/// so the session is only ever touched by one thread at a time and nobody waits for a lock while a
+/// report is parsed. `@unchecked Sendable`: every `var` below is used only while `draining` is held.
+private final class SessionRunner: @unchecked Sendable {
+    private let inbox: SessionInbox
+    private let port: any HostPort
+    private let current: CurrentConnection
+    private let logger: Logger
+    private let observer: SessionObserver
+    private let storage: AsyncStream<StorageCommand>.Continuation
+    private let snapshots: (any CameraSnapshotter)?
+    private let clock = ContinuousClock()
+    private let origin: ContinuousClock.Instant
+    private let draining = NIOLockedValueBox(false)
+
+    private var session: PrinterSession
+    private var limiter = LogLimiter()
+    private var timer: Task<Void, Never>?
+    private var scheduled: Duration?
+    private var reportedState: LinkState
+    private var reportedStatus: SessionStatus
+    private var hostGeneration = 0
+
+    init(
+        session: PrinterSession, inbox: SessionInbox, port: any HostPort, current: CurrentConnection, logger: Logger,
+        observer: SessionObserver, storage: AsyncStream<StorageCommand>.Continuation,
+        snapshots: (any CameraSnapshotter)?
+    ) {
+        self.session = session
+        self.inbox = inbox
+        self.port = port
+        self.current = current
+        self.logger = logger
+        self.observer = observer
+        self.storage = storage
+        self.snapshots = snapshots
+        self.origin = clock.now
+        self.reportedState = session.linkState
+        self.reportedStatus = session.status
+    }
+
+    /// Reports the first status (before any event).
+    func start() {
+        withDraining { observer.statusChanged(reportedStatus) }
+    }
+
+    /// Stops the timer; events queued later are not handled.
+    func stop() {
+        withDraining { timer?.cancel() }
+    }
+
+    /// Handles queued events until none is left, unless another thread is at it (it handles them).
+    ///
+    /// On the port's thread it stops before an event from the printer (a report can take a while to
+    /// parse, and the port's thread serves other ports too) and wakes the loop for it.
+    func drain(onPortThread: Bool) {
+        while true {
+            guard draining.withLockedValue({ busy in
+                defer { busy = true }
+                return !busy
+            }) else { return }
+            while !Task.isCancelled, !(onPortThread && inbox.isFinished),
+                let event = inbox.next(includingPrinterEvents: !onPortThread)
+            {
+                handle(event)
+            }
+            draining.withLockedValue { $0 = false }
+            // An event queued while this thread held `draining` found it busy and was left to this one.
+            guard !inbox.isEmpty, !inbox.isFinished, !Task.isCancelled else { return }
+            if onPortThread {
+                // What is left starts with a printer event: the loop takes it (and whatever follows).
+                inbox.wakeLoop()
+                return
+            }
+        }
+    }
+
+    private func withDraining(_ body: () -> Void) {
+        // Only at start and stop: wait for a port-thread drain to end (it is short).
+        while !draining.withLockedValue({ busy in
+            defer { busy = true }
+            return !busy
+        }) { sched_yield() }
+        body()
+        draining.withLockedValue { $0 = false }
+    }
+
+    private func handle(_ event: SessionEvent) {
+        let now = clock.now - origin
+        // Publishes go out after the event's replies: a publish encrypts and sends at once, and the
+        // host can send its next line meanwhile (Benchmarks/README.md, benchmark 5).
+        var publishes: [OutgoingRequest] = []
+        if event == .hostAttached { hostGeneration += 1 }
+        for effect in session.handle(event, at: now) {
+            switch effect {
+            case .write(let replies): port.write(replies.wireBytes, forHost: hostGeneration)
+            case .publish(let request): publishes.append(request)
+            case .log(let record): limiter.log(record, at: now, to: logger)
+            case .storage(let command): storage.yield(command)
+            case .camera(.saveSnapshot(let operation)):
+                // Off the loop: a cold camera takes seconds; the answer comes back as an event.
+                Task { [snapshots, inbox, name = session.configuration.printerName] in
+                    let outcome =
+                        await snapshots?.saveSnapshot(printerName: name)
+                        ?? .failed(reason: "this daemon has no camera support")
+                    inbox.yield(.snapshotFinished(operation: operation, outcome: outcome))
+                }
+            }
+        }
+        if !publishes.isEmpty, let link = current.connection?.link {
+            for request in publishes { link.publish(request) }
+        }
+        // Status first: the supervisor's STATUS= line reads it when the link state changes.
+        let status = session.status
+        if status != reportedStatus {
+            reportedStatus = status
+            observer.statusChanged(status)
+        }
+        if session.linkState != reportedState {
+            reportedState = session.linkState
+            observer.linkStateChanged(reportedState)
+        }
+        observer.processedEvent()
+        if event == .tick { scheduled = nil }
+        let deadline = session.nextDeadline
+        if deadline != scheduled {
+            timer?.cancel()
+            scheduled = deadline
+            timer = deadline.map { deadline in
+                Task { [clock, origin, inbox] in
+                    try? await clock.sleep(until: origin + deadline, tolerance: .milliseconds(5))
+                    if !Task.isCancelled { inbox.yield(.tick) }
+                }
+            }
         }
     }
 }

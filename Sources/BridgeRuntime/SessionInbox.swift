@@ -11,7 +11,8 @@ import NIOConcurrencyHelpers
 /// Printer events (reports and link changes) keep their own order, and so do all other events;
 /// an event that is not from the printer overtakes printer events only when at least two of them
 /// are queued ahead of it, so a single report just before a host line is still applied first.
-/// The loop stays the only consumer, so the session itself needs no lock.
+/// Events are taken by the session loop, or by the port's own thread right after it queued host
+/// events (`SessionRunner`), never by both at once, so the session itself needs no lock of its own.
 package final class SessionInbox: Sendable {
     private struct Queued {
         var sequence: Int
@@ -36,8 +37,8 @@ package final class SessionInbox: Sendable {
         (wakeUps, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Queues one event and wakes the loop.
-    package func yield(_ event: SessionEvent) {
+    /// Queues one event and, unless `wakingLoop` is false (the caller handles it itself), wakes the loop.
+    package func yield(_ event: SessionEvent, wakingLoop: Bool = true) {
         let accepted = state.withLockedValue { state -> Bool in
             guard !state.finished else { return false }
             let queued = Queued(sequence: state.nextSequence, event: event)
@@ -45,11 +46,23 @@ package final class SessionInbox: Sendable {
             if Self.comesFromPrinter(event) { state.printer.append(queued) } else { state.other.append(queued) }
             return true
         }
-        if accepted { wake.yield() }
+        if accepted, wakingLoop { wake.yield() }
     }
 
-    /// The next event to handle, or nil when the inbox is empty.
-    package func next() -> SessionEvent? {
+    /// Wakes the loop (events queued without waking it were left for it).
+    package func wakeLoop() { wake.yield() }
+
+    /// Whether no event is queued.
+    package var isEmpty: Bool {
+        state.withLockedValue { $0.printer.count == $0.printerStart && $0.other.count == $0.otherStart }
+    }
+
+    /// Whether `finish()` was called.
+    package var isFinished: Bool { state.withLockedValue { $0.finished } }
+
+    /// The next event to handle, or nil when the inbox is empty, or when the next one comes from
+    /// the printer and `includingPrinterEvents` is false (it stays queued).
+    package func next(includingPrinterEvents: Bool = true) -> SessionEvent? {
         state.withLockedValue { state -> SessionEvent? in
             let printerCount = state.printer.count - state.printerStart
             let otherCount = state.other.count - state.otherStart
@@ -66,6 +79,7 @@ package final class SessionInbox: Sendable {
                 takePrinter = aheadOfOther && !backlog
             }
             if takePrinter {
+                guard includingPrinterEvents else { return nil }
                 let event = state.printer[state.printerStart].event
                 state.printerStart += 1
                 if state.printerStart == state.printer.count || state.printerStart >= 1024 {

@@ -16,7 +16,86 @@ package struct GCodeCommand: Sendable, Equatable {
     package var parameters: [Character: String]
 
     /// Parses a framed command; returns nil for text that is not a command (only whitespace).
+    ///
+    /// Framed lines are ASCII (the framer turns every other byte into `?`) and take a path on their
+    /// bytes; text with other characters takes the general one on Unicode scalars (`init(scalarsOf:)`).
+    /// The two agree on ASCII text (`GCodeCommandTests`); the byte path is several times faster, and
+    /// every host line is parsed here (Benchmarks/README.md, benchmark 1).
     package init?(_ text: String) {
+        let bytes = Array(text.utf8)
+        if bytes.allSatisfy({ $0 < 0x80 }) {
+            guard let parsed = Self.parse(ascii: bytes) else { return nil }
+            self = parsed
+        } else {
+            self.init(scalarsOf: text)
+        }
+    }
+
+    private init(code: CommandCode, text: String, argumentText: String, parameters: [Character: String]) {
+        self.code = code
+        self.text = text
+        self.argumentText = argumentText
+        self.parameters = parameters
+    }
+
+    /// The byte path of `init(_:)` for ASCII text.
+    private static func parse(ascii bytes: [UInt8]) -> GCodeCommand? {
+        func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+        func isDigit(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) }
+        func isLetter(_ byte: UInt8) -> Bool { (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) }
+        func upper(_ byte: UInt8) -> UInt8 { (0x61...0x7A).contains(byte) ? byte - 0x20 : byte }
+        func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+
+        var index = 0
+        while index < bytes.count, isBlank(bytes[index]) { index += 1 }
+        guard index < bytes.count else { return nil }
+        let start = index
+        let letter = upper(bytes[index])
+        var numberEnd = index + 1
+        while numberEnd < bytes.count, isDigit(bytes[numberEnd]) { numberEnd += 1 }
+        let code: CommandCode
+        let digitCount = numberEnd - index - 1
+        if letter == UInt8(ascii: "G") || letter == UInt8(ascii: "M") || letter == UInt8(ascii: "T"), digitCount > 0 {
+            // At most nine digits count, as in the general path.
+            var number = 0
+            for byte in bytes[(index + 1)..<min(numberEnd, index + 10)] { number = number * 10 + Int(byte - 0x30) }
+            var afterCode = numberEnd
+            if afterCode + 1 < bytes.count, bytes[afterCode] == UInt8(ascii: "."), isDigit(bytes[afterCode + 1]) {
+                afterCode += 1
+                while afterCode < bytes.count, isDigit(bytes[afterCode]) { afterCode += 1 }
+            }
+            switch letter {
+            case UInt8(ascii: "G"): code = .g(number)
+            case UInt8(ascii: "M"): code = .m(number)
+            default: code = .t(number)
+            }
+            index = afterCode
+        } else {
+            var wordEnd = index
+            while wordEnd < bytes.count, !isBlank(bytes[wordEnd]) { wordEnd += 1 }
+            code = .extended(String(decoding: bytes[index..<wordEnd].map(upper), as: UTF8.self))
+            index = wordEnd
+        }
+        let whole = text(start..<bytes.count)
+        while index < bytes.count, isBlank(bytes[index]) { index += 1 }
+        let arguments = text(index..<bytes.count)
+        var parameters: [Character: String] = [:]
+        while index < bytes.count {
+            guard isLetter(bytes[index]) else {
+                index += 1
+                continue
+            }
+            let key = Character(Unicode.Scalar(upper(bytes[index])))
+            var end = index + 1
+            while end < bytes.count, !isLetter(bytes[end]), !isBlank(bytes[end]) { end += 1 }
+            if parameters[key] == nil { parameters[key] = text((index + 1)..<end) }
+            index = end
+        }
+        return GCodeCommand(code: code, text: whole, argumentText: arguments, parameters: parameters)
+    }
+
+    /// The general path of `init(_:)`, on Unicode scalars; `package` so tests can compare the two.
+    package init?(scalarsOf text: String) {
         let scalars = Array(text.unicodeScalars)
         var index = 0
         while index < scalars.count, scalars[index] == " " || scalars[index] == "\t" { index += 1 }

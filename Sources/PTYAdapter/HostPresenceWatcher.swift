@@ -53,6 +53,8 @@ final class PresenceMonitor: Sendable {
         /// Changes of watches whose port has not installed its handler yet, replayed to it in order.
         var pending: [Int32: [HostPresenceWatcher.Change]] = [:]
         var started = false
+        /// Where `drain` reads events; allocated once, as every reply drains twice (benchmark 1).
+        var buffer = [UInt8](repeating: 0, count: 16384)
     }
 
     private let state = NIOLockedValueBox(State())
@@ -128,7 +130,9 @@ final class PresenceMonitor: Sendable {
 
     private func drain(_ state: inout State) {
         guard state.descriptor >= 0 else { return }
-        var buffer = [UInt8](repeating: 0, count: 16384)
+        var buffer: [UInt8] = []
+        swap(&buffer, &state.buffer)
+        defer { swap(&buffer, &state.buffer) }
         while true {
             let count = buffer.withUnsafeMutableBytes { read(state.descriptor, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }

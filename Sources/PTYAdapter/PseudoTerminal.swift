@@ -56,6 +56,10 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
         var queuedWrites = 0
         /// Where events go once the driver asked for them directly (`deliverEvents(to:)`).
         var sink: (@Sendable (HostPortEvent) -> Void)?
+        /// Called after a batch of events went to `sink`, outside the lock.
+        var delivered: (@Sendable () -> Void)?
+        /// Events emitted since `delivered` was last called.
+        var undelivered = 0
         /// Events sent to `events` before a sink was installed, replayed to it so none is lost or reordered.
         var early: [HostPortEvent] = []
 
@@ -63,6 +67,7 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
         mutating func emit(_ event: HostPortEvent, to continuation: AsyncStream<HostPortEvent>.Continuation) {
             if let sink {
                 sink(event)
+                undelivered += 1
                 return
             }
             continuation.yield(event)
@@ -257,17 +262,25 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
         channel.writeAndFlush(ByteBuffer(bytes: remainder), promise: promise)
     }
 
-    /// Events go straight to `sink` from the NIO and presence threads, under the port's lock so they
-    /// stay in order; those already sent to `events` are replayed to it first.
-    package func deliverEvents(to sink: @escaping @Sendable (HostPortEvent) -> Void) -> Bool {
+    /// Events go straight to `sink` from the master's event loop, under the port's lock so they stay
+    /// in order; those already sent to `events` are replayed to it first. `delivered` runs on the event
+    /// loop after each batch, once the lock is released.
+    package func deliverEvents(
+        to sink: @escaping @Sendable (HostPortEvent) -> Void, then delivered: @escaping @Sendable () -> Void
+    ) -> Bool {
         let installed = state.withLock { state -> Bool in
             guard state.sink == nil, state.early.count < PortState.earlyLimit else { return false }
             for event in state.early { sink(event) }
+            state.undelivered = state.early.count
             state.early = []
             state.sink = sink
+            state.delivered = delivered
             return true
         }
-        if installed { continuation.finish() }
+        if installed {
+            continuation.finish()
+            input.scheduleDelivery()
+        }
         return installed
     }
 
@@ -367,6 +380,26 @@ final class HostInput: Sendable {
     /// answer; serial-host.md §2), the rest is the departed host's, whose commands run and whose
     /// replies are dropped.
     func catchUp(with bytes: [UInt8]?) {
+        readAndApply(bytes)
+        deliver()
+    }
+
+    /// Has the driver handle what was replayed to it, on the event loop like every other batch.
+    func scheduleDelivery() {
+        eventLoop.execute { [self] in deliver() }
+    }
+
+    /// Calls the driver's `delivered` when events went to its sink since the last call (lock released).
+    private func deliver() {
+        let delivered = state.withLock { state -> (@Sendable () -> Void)? in
+            guard state.undelivered > 0 else { return nil }
+            state.undelivered = 0
+            return state.delivered
+        }
+        delivered?()
+    }
+
+    private func readAndApply(_ bytes: [UInt8]?) {
         // `close()` closes the master on this event loop, so it stays open while this runs.
         guard !state.withLock({ $0.closed }) else { return }
         tcflow(slave, TCOOFF)

@@ -30,6 +30,13 @@ import Testing
         #expect(harness.line("M105") == temperatures)
     }
 
+    /// Temperatures no printer reports still print as a number (an `Int` conversion of 1e300 traps).
+    @Test func absurdTemperaturesAreReportedNotTrapped() {
+        var harness = SessionHarness()
+        harness.report(#"{"print":{"command":"push_status","nozzle_temper":1e300,"nozzle_target_temper":-1e300,"bed_temper":-0.04,"bed_target_temper":9007199254740993}}"#)
+        #expect(harness.line("M105") == "ok T:100000000000000.0 /-100000000000000.0 B:0.0 /100000000000000.0 C:0.0 /0.0 @:0 B@:0\n")
+    }
+
     @Test func reportJustUnderTheLimitIsMerged() {
         var harness = SessionHarness()
         let padding = String(repeating: "b", count: PrinterSession.reportSizeLimit - 64)

@@ -22,6 +22,28 @@ import Testing
         #expect(GCodeCommand("M104 s215")?.parameters["S"] == "215")
     }
 
+    /// The byte path (ASCII text) and the scalar path (any text) must read every line alike: random
+    /// lines from the characters that matter (letters, digits, blanks, `.`, `-`, `*`, `;`, quotes).
+    @Test func asciiAndScalarPathsAgree() {
+        let alphabet = Array("GgMmTtSsPpXxNnEe0123456789 \t.-*;\"?_/".utf8)
+        var generator = SystemRandomNumberGenerator()
+        let fixed = ["", " ", "\t", "M", "M0000000001234 S1", "G29.1", "G29.", "t0", "M104S215T1", "  m117 Hello  World ",
+                     "M8152 {\"a\": 1}", "X5Y3", "M0123456789", "help"]
+        var lines = fixed
+        for _ in 0..<5000 {
+            let length = Int.random(in: 0...24, using: &generator)
+            lines.append(String(decoding: (0..<length).map { _ in alphabet.randomElement(using: &generator)! }, as: UTF8.self))
+        }
+        for line in lines {
+            let fast = GCodeCommand(line)
+            let general = GCodeCommand(scalarsOf: line)
+            #expect(fast == general, "\(line.debugDescription)")
+        }
+        // Non-ASCII text takes the general path.
+        #expect(GCodeCommand("M117 Grüße")?.argumentText == "Grüße")
+        #expect(GCodeCommand("M117 Grüße")?.parameters == ["G": "", "R": "", "E": ""])
+    }
+
     @Test func badParameters() throws {
         let command = try #require(GCodeCommand("M104 S-- T9"))
         #expect(throws: CommandError("M104: parameter S needs a number, got '--'")) {
