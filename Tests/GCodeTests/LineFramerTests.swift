@@ -122,6 +122,52 @@ import Testing
 }
 
 @Suite struct LineAssemblerTests {
+    /// The assembler byte by byte, as it was written first: the scanning version must match it.
+    private struct ByteByByte {
+        let limit: Int
+        var buffer: [UInt8] = []
+        var droppedLength = 0
+
+        mutating func push(_ bytes: [UInt8]) -> [LineAssembler.Line] {
+            var lines: [LineAssembler.Line] = []
+            for byte in bytes {
+                if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") {
+                    if droppedLength > 0 {
+                        lines.append(.overlong(length: droppedLength))
+                        droppedLength = 0
+                    } else {
+                        lines.append(.text(buffer))
+                    }
+                    buffer.removeAll()
+                } else if droppedLength > 0 {
+                    droppedLength += 1
+                } else if buffer.count >= limit {
+                    droppedLength = buffer.count + 1
+                    buffer.removeAll()
+                } else {
+                    buffer.append(byte)
+                }
+            }
+            return lines
+        }
+    }
+
+    @Test(arguments: [1, 2, 5, 16])
+    func scanningMatchesByteByByteForAnyChunking(limit: Int) {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = [0x0A, 0x0D, 0x4D, 0x31, 0x20, 0x00, 0xFF]
+        for _ in 0..<2000 {
+            var reference = ByteByByte(limit: limit)
+            var assembler = LineAssembler(limit: limit)
+            for _ in 0..<Int.random(in: 1...6, using: &generator) {
+                let chunk = (0..<Int.random(in: 0...40, using: &generator)).map { _ in
+                    alphabet.randomElement(using: &generator)!
+                }
+                #expect(assembler.push(chunk) == reference.push(chunk), "\(chunk)")
+            }
+        }
+    }
+
     @Test func splitsOnEveryTerminator() {
         var assembler = LineAssembler()
         #expect(
