@@ -12,8 +12,9 @@ import NIOConcurrencyHelpers
 /// The loop behind one printer slot.
 ///
 /// Exists to keep the core pure: this is the only place that reads the clock, sleeps, writes to
-/// the host and publishes for a session. It is the single consumer of one event stream, so the
-/// session needs no locks (design §2.5).
+/// the host and publishes for a session. Its events go through one inbox, taken by one thread at a
+/// time (`SessionRunner`: the loop's task, or the pty's thread for host lines), so the session
+/// itself needs no locks (design §2.5).
 package struct PrinterSessionDriver: Sendable {
     private let initialSession: PrinterSession
     private let port: any HostPort
