@@ -60,7 +60,7 @@ sanitizers: venv
 check-imports:
 	@.ci/check-imports.sh
 
-## Benchmarks (Benchmarks/README.md): release build, the bench venv (bambu-printer-manager), then every
+## Benchmarks (BENCHMARKS.md): release build, the bench venv (bambu-printer-manager), then every
 ## benchmark but the soak (Benchmarks/soak.sh). JSON lines go to stdout and .build/bench-results.jsonl.
 bench-venv: deps
 	@Benchmarks/venv.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # bambu-serial benchmarks: starts the simulator, the daemon, the floor and the peers, and prints figures.
-"""Benchmarks for bambu-serial (see Benchmarks/README.md for what each one measures and the goals).
+"""Benchmarks for bambu-serial (see BENCHMARKS.md for what each one measures and the goals).
 
 Run from the repository root with the bench venv's Python (make bench sets it up):
     .build/bench-venv/bin/python Benchmarks/bench.py roundtrip|throughput|ingest|scale|idle|soak|all

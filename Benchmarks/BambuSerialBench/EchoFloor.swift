@@ -8,7 +8,7 @@ import Glibc
 /// The least any bridge can cost: one blocking `read`/`write` loop on a raw pty master.
 ///
 /// Exists so round-trip and throughput figures are quoted next to what the kernel's pty layer alone
-/// costs on the same machine in the same run (Benchmarks/README.md, benchmarks 1 and 5).
+/// costs on the same machine in the same run (BENCHMARKS.md, benchmarks 1 and 5).
 enum EchoFloor {
     /// The reply, as long as the daemon's `M105` answer for an idle printer.
     static let reply = Array("ok T:25.0 /0.0 B:24.0 /0.0 C:26.0 /0.0 @:0 B@:0\n".utf8)

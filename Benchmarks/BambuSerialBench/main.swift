@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// bambu-serial-bench: the measuring tools behind Benchmarks/*.sh (see Benchmarks/README.md).
+// bambu-serial-bench: the measuring tools behind Benchmarks/*.sh (see BENCHMARKS.md).
 
 #if canImport(Glibc)
 import Glibc

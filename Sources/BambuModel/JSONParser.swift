@@ -60,7 +60,7 @@ extension JSONValue {
 /// (`PrinterState.ingest(_:)` keeps one per printer). Holds up to 512 strings of up to 96 bytes (a 20 KB
 /// table): 256 sets cost 6 % more instructions (callgrind) and 7–10 % more time on an X1C report
 /// stream than 512 sets, and save about 38 KB per printer with the strings they keep alive: 3.8 MB of
-/// a 100-printer daemon's 60 (Benchmarks/README.md, benchmarks 2 and 3).
+/// a 100-printer daemon's 60 (BENCHMARKS.md, benchmarks 2 and 3).
 package struct JSONParseCache: Sendable {
     fileprivate var strings: [JSONParser.CachedString]
     fileprivate var objectSizeHints: [Int]

@@ -22,7 +22,7 @@ package protocol HostPort: Sendable {
     /// Writes one block. Dropped while no host is attached or the host is not reading.
     func write(_ bytes: [UInt8])
     /// Hands every host event, in order from the port's creation on, to `sink` on the port's own threads
-    /// instead of through `events` (one task hop less per host line: Benchmarks/README.md, benchmark 1),
+    /// instead of through `events` (one task hop less per host line: BENCHMARKS.md, benchmark 1),
     /// and calls `delivered` on the same thread after each batch, with none of the port's locks held
     /// (the driver handles the batch there). Returns false when the port only offers `events`; after
     /// true, read nothing from `events`.

@@ -212,7 +212,7 @@ private final class SessionRunner: @unchecked Sendable {
     private func handle(_ event: SessionEvent) {
         let now = clock.now - origin
         // Publishes go out after the event's replies: a publish encrypts and sends at once, and the
-        // host can send its next line meanwhile (Benchmarks/README.md, benchmark 5).
+        // host can send its next line meanwhile (BENCHMARKS.md, benchmark 5).
         var publishes: [OutgoingRequest] = []
         if event == .hostAttached { hostGeneration += 1 }
         for effect in session.handle(event, at: now) {

@@ -102,7 +102,7 @@ static inline SSL_CTX *copenssl_client_context(copenssl_peer_policy *policy, con
     if (max_tls12) { SSL_CTX_set_max_proto_version(context, TLS1_2_VERSION); }
     SSL_CTX_set_options(context, SSL_OP_NO_COMPRESSION);
     // A printer link is idle between reports: its 16 KB+ read and write buffers go back to the heap
-    // meanwhile (about 34 KB less per printer; Benchmarks/README.md, benchmark 3).
+    // meanwhile (about 34 KB less per printer; BENCHMARKS.md, benchmark 3).
     SSL_CTX_set_mode(context, SSL_MODE_RELEASE_BUFFERS);
     SSL_CTX_set_app_data(context, policy);
     if (policy->mode == COPENSSL_MODE_INSECURE) {

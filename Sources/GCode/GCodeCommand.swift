@@ -20,7 +20,7 @@ package struct GCodeCommand: Sendable, Equatable {
     /// Framed lines are ASCII (the framer turns every other byte into `?`) and take a path on their
     /// bytes; text with other characters takes the general one on Unicode scalars (`init(scalarsOf:)`).
     /// The two agree on ASCII text (`GCodeCommandTests`); the byte path is several times faster, and
-    /// every host line is parsed here (Benchmarks/README.md, benchmark 1).
+    /// every host line is parsed here (BENCHMARKS.md, benchmark 1).
     package init?(_ text: String) {
         let bytes = Array(text.utf8)
         if bytes.allSatisfy({ $0 < 0x80 }) {

@@ -196,7 +196,7 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
     ///
     /// The reply goes straight to the (non-blocking) master with `write(2)` on the caller's thread:
     /// handing it to the event loop costs a thread wake-up per reply, most of the round trip's time
-    /// (Benchmarks/README.md, benchmark 1). Only what the pty does not take at once goes through NIO,
+    /// (BENCHMARKS.md, benchmark 1). Only what the pty does not take at once goes through NIO,
     /// and while NIO holds such bytes, later writes queue behind them so the order is kept.
     package func write(_ bytes: [UInt8]) { write(bytes, forHost: nil) }
 
