@@ -23,8 +23,8 @@ package protocol HostPort: Sendable {
     func write(_ bytes: [UInt8])
     /// Hands every host event, in order from the port's creation on, to `sink` on the port's own threads
     /// instead of through `events` (one task hop less per host line: BENCHMARKS.md, benchmark 1),
-    /// and calls `delivered` on the same thread after each batch, with none of the port's locks held
-    /// (the driver handles the batch there). Returns false when the port only offers `events`; after
+    /// and calls `delivered` on the port's own thread after each batch (and once after the events
+    /// replayed at installation), with none of the port's locks held: the driver handles the batch there. Returns false when the port only offers `events`; after
     /// true, read nothing from `events`.
     func deliverEvents(
         to sink: @escaping @Sendable (HostPortEvent) -> Void, then delivered: @escaping @Sendable () -> Void

@@ -107,8 +107,13 @@ package struct PrinterSessionDriver: Sendable {
                     }
                 }
             }
-            for await _ in inbox.wakeUps {
-                runner.drain(onPortThread: false)
+            // Cancelling ends the inbox at once: the port's thread then stops handling host lines too.
+            await withTaskCancellationHandler {
+                for await _ in inbox.wakeUps {
+                    runner.drain(onPortThread: false)
+                }
+            } onCancel: {
+                inbox.finish()
             }
             inbox.finish()
             runner.stop()
@@ -175,24 +180,23 @@ private final class SessionRunner: @unchecked Sendable {
 
     /// Handles queued events until none is left, unless another thread is at it (it handles them).
     ///
-    /// On the port's thread it stops before an event from the printer (a report can take a while to
-    /// parse, and the port's thread serves other ports too) and wakes the loop for it.
+    /// On the port's thread it handles host events only and stops before any other (a report can take
+    /// a while to parse, a storage answer builds a catalog, and that thread serves other ports and
+    /// the HTTP server too), waking the loop for it.
     func drain(onPortThread: Bool) {
         while true {
             guard draining.withLockedValue({ busy in
                 defer { busy = true }
                 return !busy
             }) else { return }
-            while !Task.isCancelled, !(onPortThread && inbox.isFinished),
-                let event = inbox.next(includingPrinterEvents: !onPortThread)
-            {
+            while !Task.isCancelled, !inbox.isFinished, let event = inbox.next(onlyHostEvents: onPortThread) {
                 handle(event)
             }
             draining.withLockedValue { $0 = false }
             // An event queued while this thread held `draining` found it busy and was left to this one.
             guard !inbox.isEmpty, !inbox.isFinished, !Task.isCancelled else { return }
             if onPortThread {
-                // What is left starts with a printer event: the loop takes it (and whatever follows).
+                // What is left starts with an event that is not the host's: the loop takes it (and the rest).
                 inbox.wakeLoop()
                 return
             }

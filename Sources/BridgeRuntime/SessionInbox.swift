@@ -60,9 +60,9 @@ package final class SessionInbox: Sendable {
     /// Whether `finish()` was called.
     package var isFinished: Bool { state.withLockedValue { $0.finished } }
 
-    /// The next event to handle, or nil when the inbox is empty, or when the next one comes from
-    /// the printer and `includingPrinterEvents` is false (it stays queued).
-    package func next(includingPrinterEvents: Bool = true) -> SessionEvent? {
+    /// The next event to handle, or nil when the inbox is empty, or when `onlyHostEvents` is true and
+    /// the next one is not from the host (it stays queued, and so does everything after it).
+    package func next(onlyHostEvents: Bool = false) -> SessionEvent? {
         state.withLockedValue { state -> SessionEvent? in
             let printerCount = state.printer.count - state.printerStart
             let otherCount = state.other.count - state.otherStart
@@ -79,7 +79,7 @@ package final class SessionInbox: Sendable {
                 takePrinter = aheadOfOther && !backlog
             }
             if takePrinter {
-                guard includingPrinterEvents else { return nil }
+                guard !onlyHostEvents else { return nil }
                 let event = state.printer[state.printerStart].event
                 state.printerStart += 1
                 if state.printerStart == state.printer.count || state.printerStart >= 1024 {
@@ -89,6 +89,7 @@ package final class SessionInbox: Sendable {
                 return event
             }
             let event = state.other[state.otherStart].event
+            guard !onlyHostEvents || Self.comesFromHost(event) else { return nil }
             state.otherStart += 1
             if state.otherStart == state.other.count || state.otherStart >= 1024 {
                 state.other.removeFirst(state.otherStart)
@@ -102,6 +103,13 @@ package final class SessionInbox: Sendable {
     package func finish() {
         state.withLockedValue { $0.finished = true }
         wake.finish()
+    }
+
+    private static func comesFromHost(_ event: SessionEvent) -> Bool {
+        switch event {
+        case .hostBytes, .hostAttached, .hostDetached: true
+        default: false
+        }
     }
 
     private static func comesFromPrinter(_ event: SessionEvent) -> Bool {

@@ -259,7 +259,12 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
         guard case .queued(let remainder) = route else { return }
         let promise = channel.eventLoop.makePromise(of: Void.self)
         promise.futureResult.whenComplete { [state] _ in state.withLock { $0.queuedWrites -= 1 } }
-        channel.writeAndFlush(ByteBuffer(bytes: remainder), promise: promise)
+        // Through the loop's task queue even when called on the loop: a write queued from another
+        // thread waits there as a task, and NIO runs `writeAndFlush` in place when called on the loop,
+        // which would put this reply ahead of it (the driver writes from both; issue 8 review).
+        channel.eventLoop.execute { [channel] in
+            channel.writeAndFlush(ByteBuffer(bytes: remainder), promise: promise)
+        }
     }
 
     /// Events go straight to `sink` from the master's event loop, under the port's lock so they stay

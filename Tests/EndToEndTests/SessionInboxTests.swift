@@ -45,4 +45,28 @@ import Testing
         inbox.yield(.tick)
         #expect(drain(inbox).count == 98)
     }
+
+    /// The pty's thread takes host events only, in order, and stops at the first other event, which
+    /// stays for the loop with everything after it.
+    @Test func thePortThreadTakesOnlyHostEventsAndStopsAtTheFirstOther() {
+        let inbox = SessionInbox()
+        inbox.yield(.hostAttached, wakingLoop: false)
+        inbox.yield(.hostBytes([77]), wakingLoop: false)
+        inbox.yield(.tick)
+        inbox.yield(.hostBytes([78]), wakingLoop: false)
+        #expect(inbox.next(onlyHostEvents: true) == .hostAttached)
+        #expect(inbox.next(onlyHostEvents: true) == .hostBytes([77]))
+        #expect(inbox.next(onlyHostEvents: true) == nil)
+        #expect(!inbox.isEmpty)
+        #expect(drain(inbox) == [.tick, .hostBytes([78])])
+
+        inbox.yield(.report([1]))
+        inbox.yield(.hostBytes([79]), wakingLoop: false)
+        // A single report ahead of a host line is handled first, so the port's thread must stop there.
+        #expect(inbox.next(onlyHostEvents: true) == nil)
+        #expect(drain(inbox) == [.report([1]), .hostBytes([79])])
+        #expect(inbox.isEmpty)
+        inbox.finish()
+        #expect(inbox.isFinished)
+    }
 }
