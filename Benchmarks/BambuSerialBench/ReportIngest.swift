@@ -36,7 +36,7 @@ enum ReportIngest {
 
     /// Runs the measured work exactly `iterations` times, untimed, so `valgrind --tool=callgrind` can
     /// count its instructions (a loaded machine does not change them): `streams` = the steady ingest of
-    /// every fixture's stream, `stored` = the stored X1C file parsed and merged, `stored-parse` = only parsed (`-cold`: with a fresh parser cache each time).
+    /// every fixture's stream, `stored` = the stored X1C file parsed and merged, `stored-ingest` = its messages ingested as the daemon does, `stored-parse` = only parsed (`-cold`: with a fresh parser cache each time).
     static func count(fixtures directory: String, iterations: Int, stage: String) {
         let names = listJSON(directory)
         guard !names.isEmpty else { fail("no *.json under \(directory)") }
@@ -55,6 +55,11 @@ enum ReportIngest {
                 for _ in 0..<iterations {
                     guard let document = try? JSONValue(parsing: stored, cache: &cache) else { fail("\(name) is not JSON") }
                     for message in unwrap(document) { _ = state.apply(message) }
+                }
+            case "stored-ingest":
+                let texts = storedMessages(stored)
+                for _ in 0..<iterations {
+                    for text in texts { apply(text, to: &state) }
                 }
             case "stored-parse":
                 for _ in 0..<iterations { _ = try? JSONValue(parsing: stored, cache: &cache) }
@@ -75,6 +80,26 @@ enum ReportIngest {
         let steady = measure(seconds: seconds) {
             for message in stream.messages { apply(message, to: &state) }
         }
+        // Changing: every other pass sends the stream with each number changed (ids kept), so the merge
+        // replaces ~200 values per report instead of finding them all identical.
+        let changed = stream.messages.map(perturbed)
+        var changing = PrinterState()
+        for message in stream.messages { apply(message, to: &changing) }
+        let changingCost = measure(seconds: seconds) {
+            for message in changed { apply(message, to: &changing) }
+            for message in stream.messages { apply(message, to: &changing) }
+        } / 2
+        // The path before the merge read the scanned text: a whole tree parsed, then merged.
+        var plain = PrinterState()
+        var cache = JSONParseCache()
+        for message in stream.messages { applyParsed(message, to: &plain, cache: &cache) }
+        let plainSteady = measure(seconds: seconds) {
+            for message in stream.messages { applyParsed(message, to: &plain, cache: &cache) }
+        }
+        let plainChanging = measure(seconds: seconds) {
+            for message in changed { applyParsed(message, to: &plain, cache: &cache) }
+            for message in stream.messages { applyParsed(message, to: &plain, cache: &cache) }
+        } / 2
         // First contact: the reports merged into an empty state (after a connect).
         let first = measure(seconds: seconds / 2) {
             var fresh = PrinterState()
@@ -87,29 +112,102 @@ enum ReportIngest {
             #"{"bench":"ingest","fixture":"\#(stream.name)","messages":\#(stream.messages.count),"#
                 + #""wire_bytes":\#(stream.bytes),"steady_us_per_stream":\#(formatted(steady, digits: 2)),"#
                 + #""steady_us_per_report":\#(formatted(perReport, digits: 2)),"mb_per_s":\#(formatted(megabytesPerSecond)),"#
+                + #""changing_us_per_stream":\#(formatted(changingCost, digits: 2)),"#
+                + #""plain_steady_us_per_stream":\#(formatted(plainSteady, digits: 2)),"#
+                + #""plain_changing_us_per_stream":\#(formatted(plainChanging, digits: 2)),"#
                 + #""first_us_per_stream":\#(formatted(first, digits: 2))}"#)
     }
 
     private static func reportStored(_ stream: Stream, seconds: Double) {
+        // The daemon's path on the stored bytes: each message of the file (its `pushall` and
+        // `get_version` texts, indented as stored) ingested into a state that already holds them.
+        let texts = storedMessages(stream.stored)
         var state = PrinterState()
-        // The parser cache a printer keeps between reports (as `PrinterState.ingest` does).
+        for text in texts { apply(text, to: &state) }
+        let steady = measure(seconds: seconds) {
+            for text in texts { apply(text, to: &state) }
+        }
+        var changing = PrinterState()
+        let changed = texts.map(perturbed)
+        for text in texts { apply(text, to: &changing) }
+        let changingCost = measure(seconds: seconds) {
+            for text in changed { apply(text, to: &changing) }
+            for text in texts { apply(text, to: &changing) }
+        } / 2
+        // The figure before: the whole file parsed into a tree (with a printer's cache), then each
+        // report merged.
+        var plain = PrinterState()
         var cache = JSONParseCache()
         let stored = stream.stored
         func ingestStored() {
             guard let document = try? JSONValue(parsing: stored, cache: &cache) else { fail("\(stream.name) is not JSON") }
-            for message in unwrap(document) { _ = state.apply(message) }
+            for message in unwrap(document) { _ = plain.apply(message) }
         }
         ingestStored()
-        let steady = measure(seconds: seconds) { ingestStored() }
+        let plainSteady = measure(seconds: seconds) { ingestStored() }
         // The parse alone, to split the cost between the parser and the merge; "cold" = a fresh cache
         // every time (`JSONValue(parsing:)`, a one-off text).
         let parseOnly = measure(seconds: seconds) { _ = try? JSONValue(parsing: stored, cache: &cache) }
         let parseCold = measure(seconds: seconds) { _ = try? JSONValue(parsing: stored) }
         print(
             #"{"bench":"ingest-stored","fixture":"\#(stream.name)","stored_bytes":\#(stored.count),"#
-                + #""steady_us":\#(formatted(steady, digits: 2)),"parse_only_us":\#(formatted(parseOnly, digits: 2)),"#
+                + #""ingested_bytes":\#(texts.reduce(0) { $0 + $1.count }),"#
+                + #""steady_us":\#(formatted(steady, digits: 2)),"changing_us":\#(formatted(changingCost, digits: 2)),"#
+                + #""plain_steady_us":\#(formatted(plainSteady, digits: 2)),"#
+                + #""parse_only_us":\#(formatted(parseOnly, digits: 2)),"#
                 + #""parse_only_cold_us":\#(formatted(parseCold, digits: 2)),"#
                 + #""mb_per_s":\#(formatted(Double(stored.count) / steady))}"#)
+    }
+
+    /// Parses with a printer's cache into a whole tree, then merges: `ingest` before it merged from the scan.
+    @inline(__always)
+    private static func applyParsed(_ message: [UInt8], to state: inout PrinterState, cache: inout JSONParseCache) {
+        guard let value = try? JSONValue(parsing: message, cache: &cache) else { fail("a wire message is not JSON") }
+        _ = state.apply(value)
+    }
+
+    /// The message with every number changed (integers + 1, others + 0.25), except `id` and `msg`.
+    private static func perturbed(_ message: [UInt8]) -> [UInt8] {
+        func change(_ value: JSONValue, key: String?) -> JSONValue {
+            switch value {
+            case .int(let number) where key != "id" && key != "msg": return .int(number &+ 1)
+            case .double(let number) where key != "id": return .double(number + 0.25)
+            case .array(let elements): return .array(elements.map { change($0, key: nil) })
+            case .object(let object):
+                var changed = JSONObject()
+                for (name, member) in object { changed[name] = change(member, key: name) }
+                return .object(changed)
+            default: return value
+            }
+        }
+        guard let value = try? JSONValue(parsing: message) else { fail("a wire message is not JSON") }
+        return change(value, key: nil).serializedBytes
+    }
+
+    /// The byte ranges of a stored file's top-level member values (each one MQTT message, as stored).
+    private static func storedMessages(_ bytes: [UInt8]) -> [[UInt8]] {
+        var texts: [[UInt8]] = []
+        var depth = 0
+        var inString = false
+        var escaped = false
+        var start = 0
+        for (offset, byte) in bytes.enumerated() {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                if depth == 2 { start = offset }
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                if depth == 2 { texts.append(Array(bytes[start...offset])) }
+                depth -= 1
+            default: break
+            }
+        }
+        return texts
     }
 
     @inline(__always)

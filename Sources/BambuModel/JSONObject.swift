@@ -98,6 +98,17 @@ package struct JSONObject: Sendable {
         return position(of: key)
     }
 
+    /// Whether the key at `position` (which must be valid) is exactly the UTF-8 bytes `raw`.
+    ///
+    /// For the merge straight from a scanned text: reads the stored key in place, without copying it.
+    func key(at position: Int, isUTF8 raw: UnsafeBufferPointer<UInt8>) -> Bool {
+        entries.withUnsafeBufferPointer { entries in
+            let key = entries[position].key.utf8
+            guard key.count == raw.count else { return false }
+            return key.withContiguousStorageIfAvailable { JSONParser.sameContents($0, raw) } ?? key.elementsEqual(raw)
+        }
+    }
+
     /// Appends a key that is known not to be present.
     mutating func append(_ key: String, _ value: JSONValue) {
         entries.append(Entry(key: key, value: value))

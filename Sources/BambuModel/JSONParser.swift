@@ -116,6 +116,10 @@ struct JSONParser: ~Copyable {
     /// (every AMS tray has the same keys), so reserving that much usually allocates each container once.
     private var objectSizeHints: [Int]
     private var arraySizeHints: [Int]
+    /// The tokens of a text scanned by `withTape` (empty for a plain parse).
+    private var tokens: [JSONToken] = []
+    /// The decoded text of tape strings that held escapes, by `JSONToken.payload`.
+    private var decodedStrings: [String] = []
 
     /// A parser that owns the cache's storage while it runs (moved in, so updates never copy it).
     private init(_ bytes: UnsafeBufferPointer<UInt8>, cache: inout JSONParseCache) {
@@ -171,6 +175,8 @@ struct JSONParser: ~Copyable {
 
     @inline(__always)
     private mutating func skipWhitespace() {
+        // Most calls find a token at once: one comparison decides (whitespace is 0x09...0x20).
+        guard position < bytes.count, bytes[position] <= 0x20 else { return }
         var cursor = position
         defer { position = cursor }
         while cursor < bytes.count {
@@ -724,4 +730,322 @@ struct JSONParser: ~Copyable {
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
         1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
     ]
+}
+
+// MARK: - Tape: a validated text, tokenized but not built
+
+/// One token of a text scanned by `JSONParser.withTape`, in document order.
+///
+/// Exists so a report can be merged into the stored state straight from its bytes: the scan checks
+/// the whole text first (a malformed report then changes nothing), and the merge builds values only
+/// where the state changes, instead of building a tree of the whole report and then walking it.
+struct JSONToken {
+    enum Kind: UInt8 {
+        /// `start` = member count, `payload` = the index of the token after the object's last one.
+        case object
+        /// `start` = element count, `payload` = the index of the token after the array's last one.
+        case array
+        /// Raw bytes without escapes: `start` = byte offset, `payload` = length.
+        case string
+        /// A string with escapes: `payload` = its index in the parser's decoded strings.
+        case decodedString
+        /// `payload` = the `Int64` bit pattern.
+        case int
+        /// `payload` = the `Double` bit pattern.
+        case double
+        case `true`
+        case `false`
+        case null
+    }
+
+    var payload: UInt64
+    var start: UInt32
+    var kind: Kind
+
+    init(_ kind: Kind, start: UInt32 = 0, payload: UInt64 = 0) {
+        self.kind = kind
+        self.start = start
+        self.payload = payload
+    }
+}
+
+extension JSONParser {
+    /// Why a scan gave up on a valid text: the caller then parses it the plain way.
+    private static let tapeUnsupported = JSONParseError(offset: 0, message: "not handled by the tape")
+
+    /// Scans `bytes` into tokens and lets `body` read them; `nil` when the text is not JSON or has
+    /// what the tape leaves to the plain parser: an object key with escapes or non-ASCII bytes, a key
+    /// that may repeat in its object, or a text over 4 GB.
+    ///
+    /// Object keys on the tape are therefore plain ASCII, so they compare byte by byte with ASCII names.
+    static func withTape<Result>(
+        _ bytes: UnsafeBufferPointer<UInt8>, cache: inout JSONParseCache, _ body: (inout JSONParser) -> Result
+    ) -> Result? {
+        guard bytes.count < Int(UInt32.max) else { return nil }
+        var parser = JSONParser(bytes, cache: &cache)
+        defer { parser.returnStorage(to: &cache) }
+        parser.tokens.reserveCapacity(bytes.count / 8 + 4)
+        do {
+            parser.skipWhitespace()
+            try parser.scanValue()
+            parser.skipWhitespace()
+            guard parser.position == bytes.count else { return nil }
+        } catch {
+            return nil
+        }
+        return body(&parser)
+    }
+
+    private mutating func scanValue() throws(JSONParseError) {
+        guard let byte = peek() else { throw error("unexpected end of input") }
+        switch byte {
+        case UInt8(ascii: "{"): try scanObject()
+        case UInt8(ascii: "["): try scanArray()
+        case UInt8(ascii: "\""): try scanString()
+        case UInt8(ascii: "t"):
+            _ = try parseLiteral("true", .null)
+            tokens.append(JSONToken(.true))
+        case UInt8(ascii: "f"):
+            _ = try parseLiteral("false", .null)
+            tokens.append(JSONToken(.false))
+        case UInt8(ascii: "n"):
+            _ = try parseLiteral("null", .null)
+            tokens.append(JSONToken(.null))
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            switch try parseNumber() {
+            case .int(let value): tokens.append(JSONToken(.int, payload: UInt64(bitPattern: value)))
+            case .double(let value): tokens.append(JSONToken(.double, payload: value.bitPattern))
+            default: throw Self.tapeUnsupported
+            }
+        default: throw error("unexpected character")
+        }
+    }
+
+    private mutating func scanArray() throws(JSONParseError) {
+        try enterContainer()
+        position += 1  // [
+        let index = tokens.count
+        tokens.append(JSONToken(.array))
+        skipWhitespace()
+        var count: UInt32 = 0
+        if peek() == UInt8(ascii: "]") {
+            position += 1
+        } else {
+            while true {
+                try scanValue()
+                count += 1
+                skipWhitespace()
+                guard let byte = peek() else { throw error("expected ',' or ']'") }
+                if byte == UInt8(ascii: "]") { break }
+                guard byte == UInt8(ascii: ",") else { throw error("expected ',' or ']'") }
+                position += 1
+                skipWhitespace()
+            }
+            position += 1
+        }
+        depth -= 1
+        tokens[index].start = count
+        tokens[index].payload = UInt64(tokens.count)
+    }
+
+    private mutating func scanObject() throws(JSONParseError) {
+        try enterContainer()
+        position += 1  // {
+        let index = tokens.count
+        tokens.append(JSONToken(.object))
+        skipWhitespace()
+        var count: UInt32 = 0
+        if peek() == UInt8(ascii: "}") {
+            position += 1
+        } else {
+            let fingerprintStart = fingerprintStack.count
+            var seenKeys = KeyFilter()
+            while true {
+                guard peek() == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                let fingerprint = try scanKey()
+                // A possible repeat (same fingerprint) goes to the plain parser, which decides exactly.
+                if seenKeys.insert(fingerprint) && fingerprintStack[fingerprintStart...].contains(fingerprint) {
+                    throw Self.tapeUnsupported
+                }
+                fingerprintStack.append(fingerprint)
+                skipWhitespace()
+                try expect(UInt8(ascii: ":"), "':'")
+                skipWhitespace()
+                try scanValue()
+                count += 1
+                skipWhitespace()
+                guard let byte = peek() else { throw error("expected ',' or '}'") }
+                if byte == UInt8(ascii: "}") { break }
+                guard byte == UInt8(ascii: ",") else { throw error("expected ',' or '}'") }
+                position += 1
+                skipWhitespace()
+            }
+            position += 1
+            fingerprintStack.removeSubrange(fingerprintStart...)
+        }
+        depth -= 1
+        tokens[index].start = count
+        tokens[index].payload = UInt64(tokens.count)
+    }
+
+    /// Scans a key (the cursor on its opening quote) into a `.string` token; returns its fingerprint.
+    private mutating func scanKey() throws(JSONParseError) -> UInt64 {
+        position += 1
+        let start = position
+        skipPlainRun()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw Self.tapeUnsupported }
+        let count = position - start
+        position += 1
+        let head: UInt64
+        let tail: UInt64
+        if count >= 8 {
+            head = word(at: start)
+            tail = word(at: start + count - 8)
+            var offset = start
+            var highBits: UInt64 = 0
+            while offset + 8 <= start + count {
+                highBits |= word(at: offset)
+                offset += 8
+            }
+            guard (highBits | tail) & 0x8080_8080_8080_8080 == 0 else { throw Self.tapeUnsupported }
+        } else {
+            head =
+                bytes.count - start >= 8
+                ? word(at: start) & (1 << (UInt64(count) * 8) - 1)
+                : Self.words(of: UnsafeBufferPointer(rebasing: bytes[start..<start + count])).head
+            tail = 0
+            guard head & 0x8080_8080_8080_8080 == 0 else { throw Self.tapeUnsupported }
+        }
+        tokens.append(JSONToken(.string, start: UInt32(start), payload: UInt64(count)))
+        return Self.fingerprint(head: head, tail: tail, count: count)
+    }
+
+    private mutating func scanString() throws(JSONParseError) {
+        position += 1  // opening quote
+        let start = position
+        skipPlainRun()
+        guard position < bytes.count else { throw error("unterminated string") }
+        let byte = bytes[position]
+        if byte == UInt8(ascii: "\"") {
+            tokens.append(JSONToken(.string, start: UInt32(start), payload: UInt64(position - start)))
+            position += 1
+            return
+        }
+        if byte < 0x20 { throw error("control character in string") }
+        let text = try parseEscapedString(from: start)
+        tokens.append(JSONToken(.decodedString, payload: UInt64(decodedStrings.count)))
+        decodedStrings.append(text)
+    }
+
+    // MARK: Reading the tape
+
+    /// The kind of the token at `index`.
+    func tokenKind(at index: Int) -> JSONToken.Kind { tokens[index].kind }
+
+    /// The member count of the object, or the element count of the array, at `index`.
+    func containerCount(at index: Int) -> Int { Int(tokens[index].start) }
+
+    /// The index of the token after the value starting at `index`.
+    func valueEnd(at index: Int) -> Int {
+        switch tokens[index].kind {
+        case .object, .array: Int(truncatingIfNeeded: tokens[index].payload)
+        default: index + 1
+        }
+    }
+
+    /// The raw bytes of the `.string` token at `index` (a key, or a value without escapes).
+    func rawBytes(at index: Int) -> UnsafeBufferPointer<UInt8> {
+        let start = Int(tokens[index].start)
+        return UnsafeBufferPointer(rebasing: bytes[start..<start + Int(truncatingIfNeeded: tokens[index].payload)])
+    }
+
+    /// Whether the key at `index` is `name` (keys on the tape are ASCII, so bytes decide).
+    func key(at index: Int, is name: StaticString) -> Bool {
+        let raw = rawBytes(at: index)
+        guard raw.count == name.utf8CodeUnitCount else { return false }
+        return Self.sameContents(raw, UnsafeBufferPointer(start: name.utf8Start, count: raw.count))
+    }
+
+    /// Whether the `.string` token at `index` has exactly the UTF-8 of `text` (for a key, `false` may still be a canonically
+    /// equal string: callers fall back to `String` comparison then).
+    func rawBytes(at index: Int, equalUTF8Of text: String) -> Bool {
+        let raw = rawBytes(at: index)
+        guard text.utf8.count == raw.count else { return false }
+        var text = text  // `withUTF8` reads a native string in place and a small one from a stack copy
+        return text.withUTF8 { Self.sameContents($0, raw) }
+    }
+
+    /// The value index of the member `name` of the object at `index`, or `nil`.
+    func member(_ name: StaticString, ofObjectAt index: Int) -> Int? {
+        var key = index + 1
+        for _ in 0..<containerCount(at: index) {
+            if self.key(at: key, is: name) { return key + 1 }
+            key = valueEnd(at: key + 1)
+        }
+        return nil
+    }
+
+    /// Builds the key at `index` as a string (through the cache).
+    mutating func keyString(at index: Int) -> String {
+        let start = Int(tokens[index].start)
+        return makeString(start..<start + Int(truncatingIfNeeded: tokens[index].payload))
+    }
+
+    /// Whether the scalar at `index` is exactly `stored` (same case, same bits, same text).
+    ///
+    /// A `true` answer lets a merge keep the stored value instead of building an equal one.
+    func scalar(at index: Int, isIdenticalTo stored: JSONValue) -> Bool {
+        let token = tokens[index]
+        switch (token.kind, stored) {
+        case (.int, .int(let value)): return value == Int64(bitPattern: token.payload)
+        case (.double, .double(let value)): return value.bitPattern == token.payload
+        case (.true, .bool(true)), (.false, .bool(false)), (.null, .null): return true
+        case (.string, .string(let text)): return rawBytes(at: index, equalUTF8Of: text)
+        case (.decodedString, .string(let text)): return decodedStrings[Int(truncatingIfNeeded: token.payload)] == text
+        default: return false
+        }
+    }
+
+    /// Builds the value starting at `index`: the same value `JSONValue(parsing:)` gives for its text.
+    mutating func value(at index: Int) -> JSONValue {
+        let token = tokens[index]
+        switch token.kind {
+        case .object:
+            var members: [JSONObject.Entry] = []
+            members.reserveCapacity(Int(token.start))
+            var key = index + 1
+            for _ in 0..<token.start {
+                members.append(JSONObject.Entry(key: keyString(at: key), value: value(at: key + 1)))
+                key = valueEnd(at: key + 1)
+            }
+            return .object(JSONObject(parsedEntries: members, mayHaveDuplicates: false))
+        case .array:
+            var elements: [JSONValue] = []
+            elements.reserveCapacity(Int(token.start))
+            var element = index + 1
+            for _ in 0..<token.start {
+                elements.append(value(at: element))
+                element = valueEnd(at: element)
+            }
+            return .array(elements)
+        case .string:
+            let start = Int(token.start)
+            return .string(makeString(start..<start + Int(truncatingIfNeeded: token.payload)))
+        case .decodedString: return .string(decodedStrings[Int(truncatingIfNeeded: token.payload)])
+        case .int: return .int(Int64(bitPattern: token.payload))
+        case .double: return .double(Double(bitPattern: token.payload))
+        case .true: return .bool(true)
+        case .false: return .bool(false)
+        case .null: return .null
+        }
+    }
+
+    /// Whether two buffers hold the same bytes (any length).
+    @inline(__always)
+    static func sameContents(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        if lhs.count >= 8 { return sameBytes(lhs, rhs) }
+        for offset in 0..<lhs.count where lhs[offset] != rhs[offset] { return false }
+        return true
+    }
 }

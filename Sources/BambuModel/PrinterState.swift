@@ -30,12 +30,65 @@ package struct PrinterState: Sendable, Equatable {
     /// Parses one MQTT report message (as received) and merges it like `apply(_:)`.
     ///
     /// Same result as `apply(try JSONValue(parsing: bytes))`, but faster on a stream of one printer's
-    /// reports: the parser reuses the strings earlier reports built. Malformed input changes nothing.
+    /// reports. The text is scanned whole first, so malformed input changes nothing; then a status
+    /// body is merged straight from the scan (`ReportMerge.apply(tapeObjectAt:_:to:)`), building
+    /// values only where the state changes, with strings reused from earlier reports. A text the scan
+    /// leaves to the plain parser (escaped or non-ASCII keys, a repeated key) is parsed and applied.
     ///
     /// - Throws: `JSONParseError` when `bytes` is not one JSON text.
     package mutating func ingest(_ bytes: [UInt8]) throws(JSONParseError) -> [ReportKind] {
-        let message = try JSONValue(parsing: bytes, cache: &parseCache)
-        return apply(message)
+        var merged = print
+        print = JSONObject()  // `merged` holds the only reference, so the merge edits it in place
+        let modules = bytes.withUnsafeBufferPointer { buffer in
+            JSONParser.withTape(buffer, cache: &parseCache) { parser in Self.mergeStatus(&parser, into: &merged) }
+        }
+        print = merged
+        guard let modules else {
+            // Not JSON (the plain parser throws its error), or a text the scan does not handle.
+            let message = try JSONValue(parsing: bytes, cache: &parseCache)
+            return apply(message)
+        }
+        return modules.map { module in
+            switch module {
+            case .status: .status
+            case .other(let name, let body): apply(module: name, body: body)
+            case .ignored: .ignored
+            }
+        }
+    }
+
+    /// One module entry of a message read from the tape.
+    private enum TapeModule {
+        /// A status body, already merged.
+        case status
+        /// Any other entry, built, for `apply(module:body:)`.
+        case other(module: String, body: JSONValue)
+        /// The message is not an object, or an empty one.
+        case ignored
+    }
+
+    /// Merges the status bodies of the message on the tape into `print`; the other entries are built.
+    private static func mergeStatus(_ parser: inout JSONParser, into print: inout JSONObject) -> [TapeModule] {
+        guard parser.tokenKind(at: 0) == .object, parser.containerCount(at: 0) > 0 else { return [.ignored] }
+        var modules: [TapeModule] = []
+        var key = 1
+        for _ in 0..<parser.containerCount(at: 0) {
+            let body = key + 1
+            if parser.key(at: key, is: "print"), parser.tokenKind(at: body) == .object, isStatus(body, &parser) {
+                ReportMerge.apply(tapeObjectAt: body, &parser, to: &print)
+                modules.append(.status)
+            } else {
+                modules.append(.other(module: parser.keyString(at: key), body: parser.value(at: body)))
+            }
+            key = parser.valueEnd(at: body)
+        }
+        return modules
+    }
+
+    /// Whether the `print` body at `body` is a status report: no `command`, or `push_status`.
+    private static func isStatus(_ body: Int, _ parser: inout JSONParser) -> Bool {
+        guard let command = parser.member("command", ofObjectAt: body) else { return true }
+        return parser.value(at: command) == .string("push_status")
     }
 
     /// Merges one MQTT report message (the whole `{"print":{...}}` / `{"info":{...}}` object).

@@ -122,11 +122,54 @@ enum ReportMerge {
 
     // MARK: Rule 5
 
+    /// What a report says about which AMS units exist (the inputs of rule 5).
+    struct UnitPresence {
+        /// `ams.ams_exist_bits`, one bit per unit id 0–15.
+        var existBits: UInt64?
+        /// Whether the report is a full one (`msg` 0).
+        var isFull: Bool
+        /// The ids of the units `ams.ams` lists.
+        var listedIDs: [Int]?
+
+        /// The presence a parsed report states; `nil` when it has no `ams` object.
+        init?(reportedBy delta: JSONObject) {
+            guard case .object(let deltaAMS)? = delta["ams"] else { return nil }
+            existBits = Hex.bits(deltaAMS["ams_exist_bits"])
+            isFull = delta["msg"]?.intValue == 0
+            listedIDs = deltaAMS["ams"]?.arrayValue?.compactMap { $0["id"]?.intValue }
+        }
+
+        /// The presence the report at `body` on the parser's tape states; `nil` when it has no `ams` object.
+        init?(tapeObjectAt body: Int, _ parser: inout JSONParser) {
+            guard let ams = parser.member("ams", ofObjectAt: body), parser.tokenKind(at: ams) == .object else { return nil }
+            existBits = Hex.bits(parser.member("ams_exist_bits", ofObjectAt: ams).map { parser.value(at: $0) })
+            isFull = parser.member("msg", ofObjectAt: body).map { parser.value(at: $0) }?.intValue == 0
+            listedIDs = nil
+            if let units = parser.member("ams", ofObjectAt: ams), parser.tokenKind(at: units) == .array {
+                var ids: [Int] = []
+                var element = units + 1
+                for _ in 0..<parser.containerCount(at: units) {
+                    if parser.tokenKind(at: element) == .object, let id = parser.member("id", ofObjectAt: element),
+                        let number = parser.value(at: id).intValue
+                    {
+                        ids.append(number)
+                    }
+                    element = parser.valueEnd(at: element)
+                }
+                listedIDs = ids
+            }
+        }
+    }
+
     private static func removeVanishedUnits(reportedBy delta: JSONObject, from state: inout JSONObject) {
-        guard case .object(let deltaAMS)? = delta["ams"] else { return }
-        let existBits = Hex.bits(deltaAMS["ams_exist_bits"])
-        let isFull = delta["msg"]?.intValue == 0
-        let listedIDs = deltaAMS["ams"]?.arrayValue?.compactMap { $0["id"]?.intValue }
+        guard let presence = UnitPresence(reportedBy: delta) else { return }
+        removeVanishedUnits(presence, from: &state)
+    }
+
+    private static func removeVanishedUnits(_ presence: UnitPresence, from state: inout JSONObject) {
+        let existBits = presence.existBits
+        let isFull = presence.isFull
+        let listedIDs = presence.listedIDs
         guard existBits != nil || (isFull && listedIDs != nil) else { return }
 
         func isGone(_ unit: JSONValue) -> Bool {
@@ -154,5 +197,150 @@ enum ReportMerge {
             }
             ams = .object(amsObject)
         }
+    }
+}
+
+// MARK: - Merging straight from a scanned text
+
+extension ReportMerge {
+    /// Merges the `print` body at `body` on the parser's tape into `state`.
+    ///
+    /// The same result as `apply(_:to:)` with the parsed body, by the same rules, but values are built
+    /// only where the state does not already hold them: a key found where the stored object has it is
+    /// compared byte by byte, and a scalar equal to the stored one (same case, bits and text) is kept.
+    static func apply(tapeObjectAt body: Int, _ parser: inout JSONParser, to state: inout JSONObject) {
+        guard !state.isEmpty else {
+            if case .object(let delta) = parser.value(at: body) { apply(delta, to: &state) }
+            return
+        }
+        mergeObject(tapeAt: body, &parser, into: &state)
+        if let presence = UnitPresence(tapeObjectAt: body, &parser) { removeVanishedUnits(presence, from: &state) }
+    }
+
+    private static func mergeObject(tapeAt object: Int, _ parser: inout JSONParser, into stored: inout JSONObject) {
+        var hint = 0
+        var key = object + 1
+        for _ in 0..<parser.containerCount(at: object) {
+            let value = key + 1
+            let next = parser.valueEnd(at: value)
+            let found: Int?
+            var name: String?
+            if hint < stored.count, stored.key(at: hint, isUTF8: parser.rawBytes(at: key)) {
+                found = hint
+            } else {
+                // Not where the last report had it (or a canonically equal key): the plain lookup decides.
+                let text = parser.keyString(at: key)
+                name = text
+                found = stored.position(of: text, hint: hint)
+            }
+            if let position = found {
+                switch parser.tokenKind(at: value) {
+                case .object, .array:
+                    stored.modifyValue(at: position) { existing in
+                        merge(tapeAt: value, &parser, into: &existing, key: key)
+                    }
+                default:
+                    // A scalar always replaces; an identical one is simply kept.
+                    if !parser.scalar(at: value, isIdenticalTo: stored.entries[position].value) {
+                        stored.replaceValue(at: position, with: parser.value(at: value))
+                    }
+                }
+                hint = position + 1
+            } else {
+                stored.append(name ?? parser.keyString(at: key), parser.value(at: value))
+            }
+            key = next
+        }
+    }
+
+    /// `merge(_:into:key:)` for the value at `delta` on the tape; `key` is its key's token (`nil` in a record array).
+    private static func merge(tapeAt delta: Int, _ parser: inout JSONParser, into existing: inout JSONValue, key: Int?) {
+        switch parser.tokenKind(at: delta) {
+        case .object:
+            let isVirtualTray = key.map { parser.key(at: $0, is: "vt_tray") } ?? false
+            guard case .object(var storedObject) = existing, !(isVirtualTray && isEmptiedTray(tapeAt: delta, parser))
+            else {
+                existing = parser.value(at: delta)
+                return
+            }
+            existing = .null  // drop the second reference so the merge mutates in place
+            mergeObject(tapeAt: delta, &parser, into: &storedObject)
+            existing = .object(storedObject)
+        case .array:
+            let isHMS = key.map { parser.key(at: $0, is: "hms") } ?? false
+            guard !isHMS, case .array(var storedElements) = existing, isRecordArray(storedElements),
+                isRecordArray(tapeAt: delta, parser), !storedElements.isEmpty
+            else {
+                existing = parser.value(at: delta)
+                return
+            }
+            existing = .null
+            let replacesEmptied = key.map { parser.key(at: $0, is: "tray") || parser.key(at: $0, is: "vir_slot") } ?? false
+            mergeRecords(tapeAt: delta, &parser, into: &storedElements, replacesEmptied: replacesEmptied)
+            existing = .array(storedElements)
+        default:
+            existing = parser.value(at: delta)
+        }
+    }
+
+    /// `mergeRecords(_:into:replacesEmptied:)` for the array at `array` on the tape.
+    private static func mergeRecords(
+        tapeAt array: Int, _ parser: inout JSONParser, into stored: inout [JSONValue], replacesEmptied: Bool
+    ) {
+        var element = array + 1
+        for deltaPosition in 0..<parser.containerCount(at: array) {
+            let current = element
+            element = parser.valueEnd(at: current)
+            guard parser.tokenKind(at: current) == .object, let idToken = parser.member("id", ofObjectAt: current) else {
+                continue
+            }
+            let id = parser.value(at: idToken)
+            let numericID = id.intValue
+            let samePosition = deltaPosition < stored.count && sameID(stored[deltaPosition]["id"], id, numericID)
+            guard
+                let position = samePosition
+                    ? deltaPosition : stored.firstIndex(where: { sameID($0["id"], id, numericID) })
+            else {
+                stored.append(parser.value(at: current))
+                continue
+            }
+            if replacesEmptied && isEmptiedTray(tapeAt: current, parser) {
+                stored[position] = parser.value(at: current)
+                continue
+            }
+            var record = stored[position]
+            stored[position] = .null
+            merge(tapeAt: current, &parser, into: &record, key: nil)
+            stored[position] = record
+        }
+    }
+
+    /// `isRecordArray(_:)` for the array at `array` on the tape.
+    private static func isRecordArray(tapeAt array: Int, _ parser: borrowing JSONParser) -> Bool {
+        var element = array + 1
+        for _ in 0..<parser.containerCount(at: array) {
+            guard parser.tokenKind(at: element) == .object, parser.member("id", ofObjectAt: element) != nil else {
+                return false
+            }
+            element = parser.valueEnd(at: element)
+        }
+        return true
+    }
+
+    /// `isEmptiedTray(_:)` for the object at `object` on the tape.
+    private static func isEmptiedTray(tapeAt object: Int, _ parser: borrowing JSONParser) -> Bool {
+        let count = parser.containerCount(at: object)
+        guard count <= 2 else { return false }
+        var key = object + 1
+        var hasID = false
+        for _ in 0..<count {
+            if parser.key(at: key, is: "id") {
+                hasID = true
+            } else if !parser.key(at: key, is: "state") {
+                return false
+            }
+            key = parser.valueEnd(at: key + 1)
+        }
+        return hasID
     }
 }

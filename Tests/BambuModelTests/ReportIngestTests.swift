@@ -123,4 +123,134 @@ import Testing
         #expect(state == before)
         #expect(state.gcodeState == "RUNNING_A_LONG_STATE")
     }
+
+    // MARK: Merging straight from the scanned text
+
+    /// Ingests `texts` in turn into a copy of `start` and applies their plain parse to another copy;
+    /// after each text the kinds, the states and the states' serialized bytes (which tell `-0.0` from
+    /// `0.0`) must be identical, and a text that does not parse must throw the plain parser's error.
+    private func expectIngestMatchesApply(
+        _ texts: [[UInt8]], from start: PrinterState = PrinterState(), sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        var fast = start
+        var plain = start
+        for text in texts {
+            let label = String(decoding: text.prefix(200), as: UTF8.self)
+            switch Result(catching: { () throws(JSONParseError) in try JSONValue(parsing: text) }) {
+            case .success(let message):
+                let plainKinds = plain.apply(message)
+                #expect((try? fast.ingest(text)) == plainKinds, "\(label)", sourceLocation: sourceLocation)
+            case .failure(let error):
+                #expect(throws: error, "\(label)", sourceLocation: sourceLocation) { try fast.ingest(text) }
+            }
+            #expect(fast == plain, "\(label)", sourceLocation: sourceLocation)
+            #expect(
+                Self.identical(.object(fast.print), .object(plain.print)), "\(label)", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// Equality that also tells `-0.0` from `0.0` and compares keys by their exact UTF-8 (`==` on
+    /// `JSONValue` follows `Double` and `String` equality, which do not).
+    private static func identical(_ lhs: JSONValue, _ rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.double(let left), .double(let right)): left.bitPattern == right.bitPattern
+        case (.string(let left), .string(let right)): Array(left.utf8) == Array(right.utf8)
+        case (.array(let left), .array(let right)): left.count == right.count && zip(left, right).allSatisfy(identical)
+        case (.object(let left), .object(let right)):
+            left.count == right.count
+                && zip(left, right).allSatisfy { Array($0.key.utf8) == Array($1.key.utf8) && identical($0.value, $1.value) }
+        default: lhs == rhs
+        }
+    }
+
+    /// Each fixture's messages merged into the state every other fixture left (other models, other
+    /// key orders, AMS units and trays that come and go): the scan-and-merge path and parse + apply agree.
+    @Test(arguments: fixtureNames) func ingestIntoEveryOtherFixtureStateEqualsApply(name: String) throws {
+        let messages = try FixtureMessages.load(name).map(\.serializedBytes)
+        for base in Self.fixtureNames {
+            var start = PrinterState()
+            for message in try FixtureMessages.load(base) { _ = start.apply(message) }
+            expectIngestMatchesApply(messages + messages, from: start)
+        }
+    }
+
+    /// The stored, indented files (whitespace everywhere, both modules in one text) ingest like a plain parse.
+    @Test func indentedStoredFilesIngestLikeAPlainParse() throws {
+        for name in Self.fixtureNames {
+            let bytes = try Fixtures.readBytes(Fixtures.reportPath(name))
+            guard case .object(let document) = try JSONValue(parsing: bytes) else { continue }
+            // A stored file groups messages by name ({"pushall":{"print":{...}}}); each group is one message.
+            let messages = document.values.map(\.serializedBytes)
+            expectIngestMatchesApply(messages + [bytes] + messages)
+        }
+    }
+
+    /// Texts the scan hands to the plain parser, or that merge at the edges of the rules, from an empty
+    /// state and from a full X1C state.
+    @Test func unusualReportsIngestLikeParseThenApply() throws {
+        let texts: [String] = [
+            #"{"print":{"command":"push_status","msg":0,"bed_temper":0.0,"nozzle_temper":1,"gcode_state":"RUNNING"}}"#,
+            // The same value in another case or sign: replaced, never kept.
+            #"{"print":{"bed_temper":-0.0,"nozzle_temper":1.0,"gcode_state":"RUNNING"}}"#,
+            #"{"print":{"bed_temper":0,"nozzle_temper":1e0,"gcode_state":"RUN\u004eING"}}"#,
+            #"{"print":{"gcode_state":"RUN\u004eING","mc_percent":"12"}}"#,
+            // Repeated keys, escaped and non-ASCII keys: left to the plain parser.
+            #"{"print":{"mc_percent":1,"mc_percent":{"a":1}}}"#,
+            #"{"print":{"layer_num":1},"print":{"layer_num":2}}"#,
+            #"{"print":{"nozzle\u005ftemper":33}}"#,
+            #"{"print":{"température":33,"K":1}}"#,
+            #"{"print":{"\u212a":2}}"#,
+            #"{"print":{"K":3}}"#,
+            // Trays and units: emptied, appended, reordered, ids as strings and numbers.
+            #"{"print":{"ams":{"ams_exist_bits":"3","ams":[{"id":"1","tray":[{"id":"2","tray_type":"ABS"}]},{"id":0,"tray":[{"id":"0"},{"id":1,"state":3}]}]}}}"#,
+            #"{"print":{"vt_tray":{"id":"254"},"ams":{"ams":[{"id":"0","tray":[{"id":"1","remain":5}]}]}}}"#,
+            #"{"print":{"vt_tray":{"id":"254","tray_type":"PLA"},"ams":{"ams":[{"id":"0","tray":[{"tray_type":"PLA"}]}]}}}"#,
+            #"{"print":{"ams":{"ams_exist_bits":"1","ams":[]}}}"#,
+            #"{"print":{"msg":0,"ams":{"ams":[{"id":"3","tray":[]}]}}}"#,
+            #"{"print":{"ams":{"ams_exist_bits":"zz","ams":{"id":"0"}}}}"#,
+            #"{"print":{"ams":[1,2],"hms":[{"id":1,"attr":2}],"lights_report":[{"node":"chamber_light","mode":"on"}]}}"#,
+            #"{"print":{"hms":[{"id":1,"attr":3}],"device":{"extruder":{"info":[{"id":1,"temp":2},{"id":0,"temp":3}]}}}}"#,
+            #"{"print":{"device":{"extruder":{"info":[{"id":1,"temp":4}]}},"s_obj":[],"stg":[1]}}"#,
+            #"{"print":{"device":{"extruder":{"info":{"id":1}}},"s_obj":{"a":null},"stg":"x"}}"#,
+            // Commands, other modules, and messages that are not status bodies.
+            #"{"print":{"command":"gcode_line","sequence_id":"7","result":"success"}}"#,
+            #"{"print":{"command":7,"layer_num":9}}"#,
+            #"{"print":{"command":"push_\u0073tatus","layer_num":10}}"#,
+            #"{"info":{"command":"get_version","module":[{"name":"ota","sw_ver":"01.02"}]},"print":{"layer_num":11}}"#,
+            #"{"system":{"command":"ledctrl","result":"failed","reason":"busy"}}"#,
+            #"{"print":[]}"#, #"{"print":{}}"#, "{}", "[]", "1", #""print""#, "null",
+            // Not JSON: the plain parser's error, and no change.
+            #"{"print":{"layer_num":12,}}"#, #"{"print":{"layer_num":13}"#, #"{"print":{"layer_num":"\x"}}"#,
+            #"{"print":{"layer_num":14}} x"#, "",
+        ]
+        var byteTexts = texts.map { Array($0.utf8) }
+        // Invalid UTF-8 in a value and in a key (repaired to U+FFFD by the parser).
+        byteTexts.append(Array(#"{"print":{"gcode_state":"RUN"#.utf8) + [0xFF] + Array(#"","x"#.utf8) + [0xC3] + Array(#"":1}}"#.utf8))
+        byteTexts.append(Array(#"{"print":{"gcode_state":"RUN\ufffd","x\ufffd":2}}"#.utf8))
+        let x1c = try FixtureMessages.load("x1c_multi_ams_pushall.json")
+        var full = PrinterState()
+        for message in x1c { _ = full.apply(message) }
+        for start in [PrinterState(), full] {
+            expectIngestMatchesApply(byteTexts + byteTexts, from: start)
+            // One at a time too, so each edge case meets the untouched starting state.
+            for text in byteTexts { expectIngestMatchesApply([text], from: start) }
+        }
+        // A stored key canonically equal to, but spelled differently from, the key a later report sends
+        // (KELVIN SIGN and "K"): both paths find the stored key rather than adding a second one.
+        expectIngestMatchesApply([#"{"print":{"\u212a":1,"x":0}}"#, #"{"print":{"K":2,"x":1}}"#].map { Array($0.utf8) })
+    }
+
+    /// An identical scalar is kept rather than rebuilt, and a changed one replaces it in place.
+    @Test func identicalValuesAreKeptAndChangedOnesReplaced() throws {
+        var state = PrinterState()
+        let long = "a_gcode_file_name_well_over_sixteen_bytes.gcode"
+        _ = try state.ingest(Array(#"{"print":{"gcode_file":"\#(long)","mc_percent":5,"nozzle_temper":20.5}}"#.utf8))
+        _ = try state.ingest(Array(#"{"print":{"gcode_file":"\#(long)","mc_percent":6,"nozzle_temper":20.5}}"#.utf8))
+        #expect(state.print["gcode_file"] == .string(long))
+        #expect(state.print["mc_percent"] == .int(6))
+        #expect(state.print.keys == ["gcode_file", "mc_percent", "nozzle_temper"])
+        _ = try state.ingest(Array(#"{"print":{"nozzle_temper":21,"bed_temper":30}}"#.utf8))
+        #expect(state.print["nozzle_temper"] == .int(21))
+        #expect(state.print.keys == ["gcode_file", "mc_percent", "nozzle_temper", "bed_temper"])
+    }
 }

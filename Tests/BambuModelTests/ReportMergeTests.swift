@@ -9,10 +9,16 @@ import Testing
     /// Parses a short inline message; fixtures hold anything longer.
     private func message(_ text: String) throws -> JSONValue { try JSONValue(parsing: text) }
 
-    /// A state after applying each message in turn.
+    /// A state after applying each message in turn; the daemon's path (`ingest`, which merges straight
+    /// from the scanned text) must reach the same state and kinds after every message.
     private func state(_ texts: String...) throws -> PrinterState {
         var state = PrinterState()
-        for text in texts { _ = state.apply(try message(text)) }
+        var ingested = PrinterState()
+        for text in texts {
+            let kinds = state.apply(try message(text))
+            #expect(try ingested.ingest(Array(text.utf8)) == kinds, "\(text)")
+            #expect(ingested == state, "ingest and apply disagree after \(text)")
+        }
         return state
     }
 

@@ -29,12 +29,23 @@ enum ReportFuzzer {
             let again = try? JSONValue(parsing: text)
             fuzzInvariant(again?.serializedBytes == text, "serialized JSON does not parse back to itself: \(value.serialized)")
             var state = session.printer
-            _ = state.apply(value)
+            let kinds = state.apply(value)
             read(state, model: session.configuration.model)
-            // The daemon's path parses with the printer's string cache; it must merge to the same state.
+            // The daemon's path merges straight from the scanned text, with the printer's string cache;
+            // from the fixture's state and from an empty one, it must give the same kinds and state.
             var ingested = session.printer
-            _ = try? ingested.ingest(bytes)
-            fuzzInvariant(ingested == state, "cached ingest and plain parse + merge disagree")
+            fuzzInvariant((try? ingested.ingest(bytes)) == kinds, "ingest and parse + apply give other kinds")
+            fuzzInvariant(ingested == state, "ingest and plain parse + merge disagree")
+            var empty = PrinterState()
+            var ingestedIntoEmpty = PrinterState()
+            let emptyKinds = empty.apply(value)
+            fuzzInvariant((try? ingestedIntoEmpty.ingest(bytes)) == emptyKinds, "ingest into an empty state: other kinds")
+            fuzzInvariant(ingestedIntoEmpty == empty, "ingest into an empty state and parse + merge disagree")
+        } else {
+            // Not JSON: ingest refuses it too and changes nothing.
+            var ingested = session.printer
+            fuzzInvariant((try? ingested.ingest(bytes)) == nil, "ingest accepted a text the parser refuses")
+            fuzzInvariant(ingested == session.printer, "a refused text changed the state")
         }
         _ = session.handle(.report(bytes), at: .zero)
         read(session.printer, model: session.configuration.model)
