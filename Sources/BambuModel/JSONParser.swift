@@ -784,7 +784,7 @@ extension JSONParser {
         guard bytes.count < Int(UInt32.max) else { return nil }
         var parser = JSONParser(bytes, cache: &cache)
         defer { parser.returnStorage(to: &cache) }
-        parser.tokens.reserveCapacity(bytes.count / 8 + 4)
+        parser.tokens.reserveCapacity(bytes.count / 8 + 4)  // a compact X1C report: one token per 9 bytes
         do {
             parser.skipWhitespace()
             try parser.scanValue()
