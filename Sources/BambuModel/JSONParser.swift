@@ -781,7 +781,7 @@ extension JSONParser {
     static func withTape<Result>(
         _ bytes: UnsafeBufferPointer<UInt8>, cache: inout JSONParseCache, _ body: (inout JSONParser) -> Result
     ) -> Result? {
-        guard bytes.count < Int(UInt32.max) else { return nil }
+        guard UInt(bytes.count) < UInt(UInt32.max) else { return nil }  // offsets are kept as UInt32
         var parser = JSONParser(bytes, cache: &cache)
         defer { parser.returnStorage(to: &cache) }
         parser.tokens.reserveCapacity(bytes.count / 8 + 4)  // a compact X1C report: one token per 9 bytes
@@ -1001,7 +1001,11 @@ extension JSONParser {
         case (.double, .double(let value)): return value.bitPattern == token.payload
         case (.true, .bool(true)), (.false, .bool(false)), (.null, .null): return true
         case (.string, .string(let text)): return rawBytes(at: index, equalUTF8Of: text)
-        case (.decodedString, .string(let text)): return decodedStrings[Int(truncatingIfNeeded: token.payload)] == text
+        case (.decodedString, .string(let text)):
+            // Bytes, not `==`: canonically equal spellings ("\u212a" and "K") are different values here.
+            var decoded = decodedStrings[Int(truncatingIfNeeded: token.payload)]
+            var stored = text
+            return decoded.withUTF8 { left in stored.withUTF8 { right in Self.sameContents(left, right) } }
         default: return false
         }
     }

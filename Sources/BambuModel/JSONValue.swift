@@ -108,6 +108,31 @@ extension JSONValue {
     }
 }
 
+// MARK: - Identity
+
+extension JSONValue {
+    /// Whether two values are the same down to the bytes: `==` except that doubles compare by bit
+    /// pattern (`-0.0` is not `0.0`) and strings and keys by their UTF-8 (`"\u{212A}"` is not `"K"`,
+    /// though Swift's `==` finds them equal). Object members compare in order.
+    ///
+    /// For tests and fuzzers that must prove two ways of building a state give the very same one.
+    package func isIdentical(to other: JSONValue) -> Bool {
+        switch (self, other) {
+        case (.double(let left), .double(let right)):
+            return left.bitPattern == right.bitPattern
+        case (.string(let left), .string(let right)):
+            return left.utf8.elementsEqual(right.utf8)
+        case (.array(let left), .array(let right)):
+            return left.count == right.count && zip(left, right).allSatisfy { $0.isIdentical(to: $1) }
+        case (.object(let left), .object(let right)):
+            return left.count == right.count
+                && zip(left, right).allSatisfy { $0.key.utf8.elementsEqual($1.key.utf8) && $0.value.isIdentical(to: $1.value) }
+        default:
+            return self == other
+        }
+    }
+}
+
 // MARK: - Literals
 
 extension JSONValue: ExpressibleByStringLiteral {

@@ -145,21 +145,7 @@ import Testing
             }
             #expect(fast == plain, "\(label)", sourceLocation: sourceLocation)
             #expect(
-                Self.identical(.object(fast.print), .object(plain.print)), "\(label)", sourceLocation: sourceLocation)
-        }
-    }
-
-    /// Equality that also tells `-0.0` from `0.0` and compares keys by their exact UTF-8 (`==` on
-    /// `JSONValue` follows `Double` and `String` equality, which do not).
-    private static func identical(_ lhs: JSONValue, _ rhs: JSONValue) -> Bool {
-        switch (lhs, rhs) {
-        case (.double(let left), .double(let right)): left.bitPattern == right.bitPattern
-        case (.string(let left), .string(let right)): Array(left.utf8) == Array(right.utf8)
-        case (.array(let left), .array(let right)): left.count == right.count && zip(left, right).allSatisfy(identical)
-        case (.object(let left), .object(let right)):
-            left.count == right.count
-                && zip(left, right).allSatisfy { Array($0.key.utf8) == Array($1.key.utf8) && identical($0.value, $1.value) }
-        default: lhs == rhs
+                JSONValue.object(fast.print).isIdentical(to: .object(plain.print)), "\(label)", sourceLocation: sourceLocation)
         }
     }
 
@@ -238,6 +224,26 @@ import Testing
         // A stored key canonically equal to, but spelled differently from, the key a later report sends
         // (KELVIN SIGN and "K"): both paths find the stored key rather than adding a second one.
         expectIngestMatchesApply([#"{"print":{"\u212a":1,"x":0}}"#, #"{"print":{"K":2,"x":1}}"#].map { Array($0.utf8) })
+        // Values spelled differently but canonically equal ("K" and KELVIN SIGN, precomposed and
+        // decomposed é), escaped or raw, both ways round: the new spelling replaces the stored one.
+        let spellings = [#""K""#, #""\u212a""#, "\"\u{212A}\"", #""\u00e9""#, #""e\u0301""#, "\"\u{E9}\"", "\"e\u{301}\""]
+        for first in spellings {
+            for second in spellings {
+                expectIngestMatchesApply(
+                    [#"{"print":{"a":\#(first),"b":{"c":\#(first)}}}"#, #"{"print":{"a":\#(second),"b":{"c":\#(second)}}}"#]
+                        .map { Array($0.utf8) })
+            }
+        }
+        // A stored object large enough to be indexed (over 32 keys), holding two canonically equal keys.
+        let many = (0..<40).map { #""k\#($0)":\#($0)"# }.joined(separator: ",")
+        expectIngestMatchesApply(
+            [#"{"print":{"\u212a":1,"K":2,\#(many)}}"#, #"{"print":{"K":3,"k5":6}}"#, #"{"print":{"k39":1,"K":4}}"#]
+                .map { Array($0.utf8) })
+        // Nesting at the parser's limit (64) and one past it.
+        for depth in [63, 64, 65] {
+            let nested = String(repeating: #"{"n":"#, count: depth - 2) + "1" + String(repeating: "}", count: depth - 2)
+            expectIngestMatchesApply([Array(#"{"print":{"n":\#(nested)}}"#.utf8)])
+        }
     }
 
     /// An identical scalar is kept rather than rebuilt, and a changed one replaces it in place.
@@ -252,5 +258,17 @@ import Testing
         _ = try state.ingest(Array(#"{"print":{"nozzle_temper":21,"bed_temper":30}}"#.utf8))
         #expect(state.print["nozzle_temper"] == .int(21))
         #expect(state.print.keys == ["gcode_file", "mc_percent", "nozzle_temper", "bed_temper"])
+    }
+
+    /// The identity the checks above rely on tells apart what `==` does not, and nothing else.
+    @Test func identitySeesSignsAndSpellings() {
+        #expect(!JSONValue.double(-0.0).isIdentical(to: .double(0.0)))
+        #expect(JSONValue.double(-0.0) == .double(0.0))
+        #expect(!JSONValue.string("\u{212A}").isIdentical(to: .string("K")))
+        #expect(!JSONValue(dictionaryLiteral: ("\u{212A}", 1)).isIdentical(to: ["K": 1]))
+        #expect(!JSONValue.int(1).isIdentical(to: .double(1)))
+        let value: JSONValue = ["a": [1, 2.5, "é", nil, true], "b": ["c": -0.0]]
+        #expect(value.isIdentical(to: value))
+        #expect(!value.isIdentical(to: ["b": ["c": -0.0], "a": [1, 2.5, "é", nil, true]]))
     }
 }
