@@ -77,13 +77,7 @@ enum ReportMerge {
     private static func mergeRecords(_ delta: [JSONValue], into stored: inout [JSONValue], replacesEmptied: Bool) {
         for (deltaPosition, element) in delta.enumerated() {
             guard case .object(let deltaRecord) = element, let id = deltaRecord["id"] else { continue }
-            let numericID = id.intValue
-            // Records usually come in the stored order: try the same position before searching.
-            let samePosition = deltaPosition < stored.count && sameID(stored[deltaPosition]["id"], id, numericID)
-            guard
-                let position = samePosition
-                    ? deltaPosition : stored.firstIndex(where: { sameID($0["id"], id, numericID) })
-            else {
+            guard let position = storedPosition(ofRecordWithID: id, expectedAt: deltaPosition, in: stored) else {
                 stored.append(element)
                 continue
             }
@@ -96,6 +90,16 @@ enum ReportMerge {
             merge(element, into: &record, key: "")
             stored[position] = record
         }
+    }
+
+    /// The position of the stored record with this `id`, or `nil`. Records usually come in the stored
+    /// order, so the delta's own position is tried before searching.
+    private static func storedPosition(ofRecordWithID id: JSONValue, expectedAt deltaPosition: Int, in stored: [JSONValue])
+        -> Int?
+    {
+        let numericID = id.intValue
+        if deltaPosition < stored.count && sameID(stored[deltaPosition]["id"], id, numericID) { return deltaPosition }
+        return stored.firstIndex(where: { sameID($0["id"], id, numericID) })
     }
 
     /// Whether every element is an object carrying an `id` (an empty array qualifies).
@@ -295,12 +299,7 @@ extension ReportMerge {
                 continue
             }
             let id = parser.value(at: idToken)
-            let numericID = id.intValue
-            let samePosition = deltaPosition < stored.count && sameID(stored[deltaPosition]["id"], id, numericID)
-            guard
-                let position = samePosition
-                    ? deltaPosition : stored.firstIndex(where: { sameID($0["id"], id, numericID) })
-            else {
+            guard let position = storedPosition(ofRecordWithID: id, expectedAt: deltaPosition, in: stored) else {
                 stored.append(parser.value(at: current))
                 continue
             }
