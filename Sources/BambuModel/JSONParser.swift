@@ -82,10 +82,20 @@ package struct JSONParseCache: Sendable {
     init(setBits: Int, cachesLongStrings: Bool) {
         self.setBits = min(max(setBits, 1), 16)
         self.cachesLongStrings = cachesLongStrings
-        strings = Array(repeating: JSONParser.CachedString(), count: 2 << self.setBits)
+        // Allocated by the first parse (`allocateIfEmpty`): a copy of a state that never parsed (a
+        // session kept to start from) then holds no table of its own (BENCHMARKS.md, benchmark 3).
+        strings = []
+        objectSizeHints = []
+        arraySizeHints = []
+        fingerprintStack = []
+    }
+
+    /// Gives the cache its tables if it has none yet.
+    fileprivate mutating func allocateIfEmpty() {
+        guard strings.isEmpty else { return }
+        strings = Array(repeating: JSONParser.CachedString(), count: 2 << setBits)
         objectSizeHints = Array(repeating: 0, count: JSONParser.maximumDepth + 1)
         arraySizeHints = Array(repeating: 0, count: JSONParser.maximumDepth + 1)
-        fingerprintStack = []
     }
 }
 
@@ -129,6 +139,7 @@ struct JSONParser: ~Copyable {
         stringCache = []
         objectSizeHints = []
         arraySizeHints = []
+        cache.allocateIfEmpty()
         swap(&stringCache, &cache.strings)
         swap(&objectSizeHints, &cache.objectSizeHints)
         swap(&arraySizeHints, &cache.arraySizeHints)

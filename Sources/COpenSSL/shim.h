@@ -55,11 +55,27 @@ static inline int copenssl_certificate_names(X509 *cert, const char *name, char 
     return matched;
 }
 
+/// The policy of the connection this thread is setting up, for a context several connections share
+/// (whose app data is then NULL): an MQTT client's thread sets it once and serves only that client.
+/// Weak, so every unit that includes this header (each Swift file's copy of these inline functions)
+/// refers to one variable.
+__attribute__((weak)) _Thread_local copenssl_peer_policy *copenssl_thread_policy = NULL;
+
+/// Makes `policy` the one this thread's handshakes on a shared context check (NULL: none).
+static inline void copenssl_set_thread_policy(copenssl_peer_policy *policy) { copenssl_thread_policy = policy; }
+
+/// The policy a handshake checks: its context's own, or the connecting thread's for a shared context.
+static inline copenssl_peer_policy *copenssl_policy_of(SSL *ssl) {
+    copenssl_peer_policy *policy = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+    return policy ? policy : copenssl_thread_policy;
+}
+
 static int copenssl_verify_callback(int preverify_ok, X509_STORE_CTX *store) {
     SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
-    if (!ssl) { return preverify_ok; }
-    copenssl_peer_policy *policy = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
-    if (!policy) { return preverify_ok; }
+    if (!ssl) { return 0; }
+    copenssl_peer_policy *policy = copenssl_policy_of(ssl);
+    // Only a context with this callback reaches here; without a policy nothing can be checked.
+    if (!policy) { return 0; }
     if (policy->mode == COPENSSL_MODE_CA && !preverify_ok) {
         snprintf(policy->failure, sizeof(policy->failure), "certificate is not signed by the configured CA (%s)",
                  X509_verify_cert_error_string(X509_STORE_CTX_get_error(store)));
@@ -89,27 +105,37 @@ static int copenssl_verify_callback(int preverify_ok, X509_STORE_CTX *store) {
     return 1;
 }
 
+/// A client context for connections that check `mode` (COPENSSL_MODE_*), with no policy of its own:
+/// each connecting thread sets its policy (`copenssl_set_thread_policy`). NULL with `error` filled on failure.
+static inline SSL_CTX *copenssl_shared_client_context(int mode, const char *ca_file, char *error, size_t error_len);
+
 /// A client context for one printer connection; NULL with `error` filled on failure.
 /// TLS 1.2 is the floor (printers speak only 1.2); `max_tls12` caps it too (FTPS needs that).
 static inline SSL_CTX *copenssl_client_context(copenssl_peer_policy *policy, const char *ca_file, int max_tls12,
                                                char *error, size_t error_len) {
+    SSL_CTX *context = copenssl_shared_client_context(policy->mode, ca_file, error, error_len);
+    if (!context) { return NULL; }
+    if (max_tls12) { SSL_CTX_set_max_proto_version(context, TLS1_2_VERSION); }
+    SSL_CTX_set_app_data(context, policy);
+    return context;
+}
+
+static inline SSL_CTX *copenssl_shared_client_context(int mode, const char *ca_file, char *error, size_t error_len) {
     SSL_CTX *context = SSL_CTX_new(TLS_client_method());
     if (!context) {
         snprintf(error, error_len, "cannot create a TLS context");
         return NULL;
     }
     SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
-    if (max_tls12) { SSL_CTX_set_max_proto_version(context, TLS1_2_VERSION); }
     SSL_CTX_set_options(context, SSL_OP_NO_COMPRESSION);
     // A printer link is idle between reports: its 16 KB+ read and write buffers go back to the heap
     // meanwhile (about 34 KB less per printer; BENCHMARKS.md, benchmark 3).
     SSL_CTX_set_mode(context, SSL_MODE_RELEASE_BUFFERS);
-    SSL_CTX_set_app_data(context, policy);
-    if (policy->mode == COPENSSL_MODE_INSECURE) {
+    if (mode == COPENSSL_MODE_INSECURE) {
         SSL_CTX_set_verify(context, SSL_VERIFY_NONE, NULL);
         return context;
     }
-    if (policy->mode == COPENSSL_MODE_CA) {
+    if (mode == COPENSSL_MODE_CA) {
         if (SSL_CTX_load_verify_locations(context, ca_file, NULL) != 1) {
             snprintf(error, error_len, "cannot load CA file %s", ca_file ? ca_file : "(none)");
             SSL_CTX_free(context);
@@ -137,7 +163,7 @@ static int copenssl_record_callback(int preverify_ok, X509_STORE_CTX *store) {
     (void)preverify_ok;
     SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
     if (!ssl) { return 1; }
-    copenssl_peer_policy *policy = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+    copenssl_peer_policy *policy = copenssl_policy_of(ssl);
     if (!policy || X509_STORE_CTX_get_error_depth(store) != 0) { return 1; }
     X509 *cert = X509_STORE_CTX_get_current_cert(store);
     if (!cert) { return 1; }

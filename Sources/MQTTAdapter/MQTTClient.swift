@@ -229,9 +229,14 @@ package final class MQTTClient: @unchecked Sendable {
 
         let policy = UnsafeMutablePointer<copenssl_peer_policy>.allocate(capacity: 1)
         policy.initialize(to: copenssl_peer_policy())
-        defer { policy.deallocate() }
-        var tlsContext: OpaquePointer?
-        defer { if let tlsContext { copenssl_context_free(tlsContext) } }
+        // This thread serves only this client: its handshakes check this policy (shared TLS contexts).
+        copenssl_set_thread_policy(policy)
+        defer {
+            copenssl_set_thread_policy(nil)
+            policy.deallocate()
+        }
+        var tlsContext: SharedTLSContexts.Lease?
+        defer { if let tlsContext { SharedTLSContexts.release(tlsContext) } }
         if let failure = configureTLS(handle, policy: policy, context: &tlsContext) {
             continuation.yield(.disconnected(failure, retryIn: .zero))
             return
@@ -309,7 +314,8 @@ package final class MQTTClient: @unchecked Sendable {
 
     /// Sets up TLS through our own `SSL_CTX` so the verify callback runs before credentials are sent.
     private func configureTLS(
-        _ handle: OpaquePointer, policy: UnsafeMutablePointer<copenssl_peer_policy>, context: inout OpaquePointer?
+        _ handle: OpaquePointer, policy: UnsafeMutablePointer<copenssl_peer_policy>,
+        context: inout SharedTLSContexts.Lease?
     ) -> MQTTFailure? {
         var caFile: String?
         switch endpoint.security {
@@ -325,13 +331,15 @@ package final class MQTTClient: @unchecked Sendable {
             copy(name, into: &policy.pointee.expected_name)
             caFile = file
         }
-        var error = [CChar](repeating: 0, count: 256)
-        guard let created = copenssl_client_context(policy, caFile, 0, &error, error.count) else {
-            return MQTTFailure(.tlsError, String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        let lease: SharedTLSContexts.Lease
+        switch SharedTLSContexts.acquire(mode: policy.pointee.mode, caFile: caFile) {
+        case .success(let acquired): lease = acquired
+        case .failure(let failure): return failure
         }
-        context = created
+        context = lease
         _ = mosquitto_int_option(handle, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0)
-        let rc = mosquitto_void_option(handle, MOSQ_OPT_SSL_CTX, UnsafeMutableRawPointer(created))
+        // libmosquitto takes its own reference (SSL_CTX_up_ref) and drops it in mosquitto_destroy.
+        let rc = mosquitto_void_option(handle, MOSQ_OPT_SSL_CTX, UnsafeMutableRawPointer(lease.context.raw))
         guard rc == MOSQ_ERR_SUCCESS.rawValue else {
             return MQTTFailure(.tlsError, "cannot use the TLS context: \(Self.describe(rc))")
         }
@@ -369,6 +377,76 @@ package final class MQTTClient: @unchecked Sendable {
     private static func describe(_ rc: Int32) -> String {
         String(cString: mosquitto_strerror(rc))
     }
+}
+
+/// The client TLS contexts in use, one per trust setting (mode and CA file contents).
+///
+/// Exists because OpenSSL 3 spends about 20 KB on each `SSL_CTX` (its cipher, group and provider
+/// tables), and a daemon with a hundred printers needs one per CA file, not one per printer
+/// (BENCHMARKS.md, benchmark 3). What differs between printers (the serial the certificate must
+/// name, the pin) is not in the context: each client's thread sets its own policy, which the verify
+/// callback reads (`copenssl_set_thread_policy`). A context is freed when its last client ends.
+enum SharedTLSContexts {
+    /// An `SSL_CTX` pointer as the registry keeps it; only OpenSSL and libmosquitto touch what it points to.
+    struct Context: @unchecked Sendable { let raw: OpaquePointer }
+
+    /// What a client holds while it uses a shared context.
+    struct Lease: Sendable {
+        fileprivate let key: Key
+        let context: Context
+    }
+
+    fileprivate struct Key: Hashable, Sendable {
+        var mode: Int32
+        var caFile: String?
+        /// The CA file's bytes when it was loaded: a file rewritten in place (configuration reload) gets a new context.
+        var caContents: [UInt8]?
+    }
+
+    private struct Entry {
+        var context: Context
+        var users: Int
+    }
+
+    private static let entries = NIOLockedValueBox<[Key: Entry]>([:])
+
+    /// The context for `mode` (and `caFile` in the CA mode), created on first use.
+    static func acquire(mode: Int32, caFile: String?) -> Result<Lease, MQTTFailure> {
+        let contents = caFile.flatMap { FileManager.default.contents(atPath: $0) }.map { [UInt8]($0) }
+        let key = Key(mode: mode, caFile: caFile, caContents: contents)
+        return entries.withLockedValue { entries -> Result<Lease, MQTTFailure> in
+            if let entry = entries[key] {
+                entries[key]?.users += 1
+                return .success(Lease(key: key, context: entry.context))
+            }
+            var error = [CChar](repeating: 0, count: 256)
+            guard let created = copenssl_shared_client_context(mode, caFile, &error, error.count) else {
+                let text = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                return .failure(MQTTFailure(.tlsError, text))
+            }
+            entries[key] = Entry(context: Context(raw: created), users: 1)
+            return .success(Lease(key: key, context: Context(raw: created)))
+        }
+    }
+
+    /// Ends a client's use of its context; the last user frees it (libmosquitto holds its own reference
+    /// until `mosquitto_destroy`).
+    static func release(_ lease: Lease) {
+        let unused = entries.withLockedValue { entries -> Context? in
+            guard var entry = entries[lease.key] else { return nil }
+            entry.users -= 1
+            if entry.users > 0 {
+                entries[lease.key] = entry
+                return nil
+            }
+            entries[lease.key] = nil
+            return entry.context
+        }
+        if let unused { copenssl_context_free(unused.raw) }
+    }
+
+    /// How many distinct contexts are in use (for tests).
+    static var count: Int { entries.withLockedValue { $0.count } }
 }
 
 /// Installs the callbacks from a nonisolated context with closures that capture nothing (recipes).

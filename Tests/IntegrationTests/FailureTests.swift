@@ -62,6 +62,30 @@ import Glibc
         await harness.stop()
     }
 
+    /// Both printers use one shared TLS context (same CA file); each connection still checks its own serial.
+    @Test func certificateCheckIsPerPrinterOnASharedTLSContext() async throws {
+        let harness = try await SimulatorHarness(models: "x1c,p1s")
+        let wrongSerial = harness.configText.replacingOccurrences(of: "00M00A000000001", with: "00M00A000000099")
+        #expect(wrongSerial != harness.configText)
+        let path = try harness.writeConfig(wrongSerial)
+        let (daemon, _) = try await harness.startDaemon(config: path)
+        let client = try SerialClient(path: harness.port("x1c"))
+        let other = try SerialClient(path: harness.port("p1s"))
+        try await other.waitForFirstReport()
+        try client.write("M400\n")
+        let lines = await client.readLines(timeout: .seconds(8)) { $0.contains { $0.contains("x1c: error") } }
+        #expect(
+            lines.contains {
+                $0.contains("x1c: error (certificate names '00M00A000000001', not the printer serial '00M00A000000099')")
+            }, "\(lines)")
+        #expect(try await other.command("M105").last?.hasPrefix("ok T:") == true)
+        #expect(!other.transcript.contains { $0.contains("p1s: error") })
+        other.close()
+        client.close()
+        await daemon.terminate()
+        await harness.stop()
+    }
+
     @Test func brokerRestartReconnectsOnTheSamePort() async throws {
         let harness = try await SimulatorHarness(models: "x1c")
         let (daemon, _) = try await harness.startDaemon()
