@@ -27,6 +27,15 @@ package struct PrinterState: Sendable, Equatable {
         lhs.print == rhs.print && lhs.versionModules == rhs.versionModules
     }
 
+    /// Swaps this state's parser cache with `cache`.
+    ///
+    /// Lets a daemon keep a few caches for all its printers instead of one each (a 20 KB table per
+    /// printer; BENCHMARKS.md, benchmark 3): reports repeat the same keys whichever printer sent them.
+    /// A cache only saves work; any cache, from any printer, gives the same state.
+    package mutating func exchangeParseCache(_ cache: inout JSONParseCache) {
+        swap(&parseCache, &cache)
+    }
+
     /// Parses one MQTT report message (as received) and merges it like `apply(_:)`.
     ///
     /// Same result as `apply(try JSONValue(parsing: bytes))`, but faster on a stream of one printer's

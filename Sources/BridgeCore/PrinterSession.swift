@@ -89,6 +89,12 @@ package struct PrinterSession: Sendable {
         return deadlines.min()
     }
 
+    /// Lends the printer state a parser cache for the next reports, or takes it back (a swap; see
+    /// `PrinterState.exchangeParseCache(_:)`).
+    package mutating func exchangeParseCache(_ cache: inout JSONParseCache) {
+        printer.exchangeParseCache(&cache)
+    }
+
     /// Handles one event at monotonic time `now` and returns what to do, in order.
     package mutating func handle(_ event: SessionEvent, at now: Duration) -> [SessionEffect] {
         var output = Output()

@@ -4,6 +4,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import BambuModel
 package import BridgeCore
 package import Logging
 import GCode
@@ -219,7 +220,18 @@ private final class SessionRunner: @unchecked Sendable {
         // host can send its next line meanwhile (BENCHMARKS.md, benchmark 5).
         var publishes: [OutgoingRequest] = []
         if event == .hostAttached { hostGeneration += 1 }
-        for effect in session.handle(event, at: now) {
+        let effects: [SessionEffect]
+        if case .report = event {
+            // The session parses with a cache from the daemon's pool, not one of its own (benchmark 3).
+            effects = ParseCachePool.shared.withCache { cache in
+                session.exchangeParseCache(&cache)
+                defer { session.exchangeParseCache(&cache) }
+                return session.handle(event, at: now)
+            }
+        } else {
+            effects = session.handle(event, at: now)
+        }
+        for effect in effects {
             switch effect {
             case .write(let replies): port.write(replies.wireBytes, forHost: hostGeneration)
             case .publish(let request): publishes.append(request)
@@ -343,5 +355,30 @@ extension SessionLog.Level {
         case .warning: .warning
         case .error: .error
         }
+    }
+}
+
+/// The report parser's caches, shared by every session of the daemon.
+///
+/// Exists because a cache is a 20 KB table (`JSONParseCache`) and only a few reports are parsed at
+/// the same moment (one per thread that runs sessions): a hundred printers need a few caches, not a
+/// hundred (BENCHMARKS.md, benchmark 3). Reports of every printer repeat the same keys, so a shared
+/// cache saves about as much work as a printer's own. A session borrows one for each report.
+final class ParseCachePool: Sendable {
+    static let shared = ParseCachePool()
+
+    /// More caches than this are not kept (more threads than cores seldom parse at once).
+    private static let kept = 8
+    private let idle = NIOLockedValueBox<[JSONParseCache]>([])
+
+    /// Runs `body` with a cache no other thread uses meanwhile, then keeps the cache for the next report.
+    func withCache<Result>(_ body: (inout JSONParseCache) -> Result) -> Result {
+        var cache = idle.withLockedValue { $0.popLast() } ?? JSONParseCache()
+        defer {
+            idle.withLockedValue { caches in
+                if caches.count < Self.kept { caches.append(cache) }
+            }
+        }
+        return body(&cache)
     }
 }

@@ -129,6 +129,31 @@ import Testing
     /// Ingests `texts` in turn into a copy of `start` and applies their plain parse to another copy;
     /// after each text the kinds, the states and the states' serialized bytes (which tell `-0.0` from
     /// `0.0`) must be identical, and a text that does not parse must throw the plain parser's error.
+    /// Printers of every model taking turns with one lent cache (as the daemon's pool lends it) end
+    /// with exactly the states they reach with a cache each, after every message.
+    @Test func statesTakingTurnsWithOneCacheIngestLikeWithTheirOwn() throws {
+        let streams = try Self.fixtureNames.map { try FixtureMessages.load($0).map(\.serializedBytes) }
+        var own = streams.map { _ in PrinterState() }
+        var lent = streams.map { _ in PrinterState() }
+        var pool = JSONParseCache()
+        for round in 0..<2 {
+            for step in 0..<(streams.map(\.count).max() ?? 0) {
+                for index in streams.indices where step < streams[index].count {
+                    let message = streams[index][step]
+                    let ownKinds = try own[index].ingest(message)
+                    lent[index].exchangeParseCache(&pool)
+                    let lentKinds = try lent[index].ingest(message)
+                    lent[index].exchangeParseCache(&pool)
+                    let label = "\(Self.fixtureNames[index]) message \(step) round \(round)"
+                    #expect(lentKinds == ownKinds, "\(label)")
+                    #expect(
+                        JSONValue.object(lent[index].print).isIdentical(to: .object(own[index].print)), "\(label)")
+                    #expect(lent[index] == own[index], "\(label)")
+                }
+            }
+        }
+    }
+
     private func expectIngestMatchesApply(
         _ texts: [[UInt8]], from start: PrinterState = PrinterState(), sourceLocation: SourceLocation = #_sourceLocation
     ) {
