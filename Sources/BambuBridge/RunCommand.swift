@@ -34,6 +34,7 @@ struct RunCommand: AsyncParsableCommand {
     var statusSocket: String?
 
     func run() async throws {
+        MallocArenas.limit(to: max(2, ProcessInfo.processInfo.activeProcessorCount))
         let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
         let useJournal = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil
         LoggingSystem.bootstrap { label in
@@ -236,5 +237,21 @@ final class CurrentConfiguration: Sendable {
     var value: BridgeConfiguration {
         let (initial, supervisor) = state.withLockedValue { ($0.initial, $0.supervisor) }
         return supervisor?.currentConfiguration ?? initial
+    }
+}
+
+/// glibc's malloc arenas, capped for a daemon of mostly idle threads.
+///
+/// Exists because glibc makes up to eight arenas per core as threads contend, and each keeps free
+/// memory of its own: with a hundred printers, one arena per core saves about 30 KB per printer
+/// (BENCHMARKS.md, benchmark 3). Only a few of the daemon's threads allocate at the same moment.
+enum MallocArenas {
+    /// Sets `M_ARENA_MAX`; arenas that already exist stay. Swift's Glibc module does not import
+    /// `<malloc.h>`, so `mallopt` is looked up by name (and skipped on a C library without it).
+    static func limit(to count: Int) {
+        typealias SetOption = @convention(c) (Int32, Int32) -> Int32
+        let arenaMaximum: Int32 = -8  // M_ARENA_MAX
+        guard let symbol = dlsym(nil, "mallopt") else { return }
+        _ = unsafeBitCast(symbol, to: SetOption.self)(arenaMaximum, Int32(clamping: count))
     }
 }

@@ -107,14 +107,17 @@ package struct RetrySchedule: Sendable {
 
 /// An MQTT client for one printer (or one simulated printer).
 ///
-/// Exists to be the only code that calls libmosquitto. It owns its network thread instead of
+/// Exists to be the only code that calls libmosquitto. It runs its own loop instead of
 /// `mosquitto_loop_start`, whose 2.0.11 reconnect handling spins or stops (recipes): a blocking
-/// `mosquitto_connect`, then `mosquitto_loop` until the link drops, then our own backoff.
-/// Callbacks copy what they need and yield to `events`; no C type leaves this file.
+/// `mosquitto_connect` on a thread of the client's own, then, once connected, libmosquitto's read,
+/// write and timer steps on the process's one `MQTTPoller` thread until the link drops, then our
+/// own backoff on a new thread of the client's. Callbacks copy what they need and yield to
+/// `events`; no C type leaves this file.
 ///
-/// `@unchecked Sendable`: the handle is created and destroyed on the network thread; other
-/// threads only call `mosquitto_publish` and `mosquitto_disconnect`, which libmosquitto allows
-/// after `mosquitto_threaded_set(true)`, and only while `handle` is published under `shared`.
+/// `@unchecked Sendable`: the handle is used by one network thread at a time (the connecting
+/// thread, then the poller; `LinkResources`); other threads only call `mosquitto_publish` and
+/// `mosquitto_disconnect`, which libmosquitto allows after `mosquitto_threaded_set(true)`, and only
+/// while `handle` is published under `shared`.
 package final class MQTTClient: @unchecked Sendable {
     package let events: AsyncStream<MQTTEvent>
     private let continuation: AsyncStream<MQTTEvent>.Continuation
@@ -144,11 +147,9 @@ package final class MQTTClient: @unchecked Sendable {
         if case .pinned(_, let pin) = endpoint.security { shared.withLockedValue { $0.pin = pin } }
     }
 
-    /// Starts the network thread.
+    /// Starts connecting, on a thread of its own until the link is up.
     package func start() {
-        let thread = Thread { [self] in self.runLoop() }
-        thread.name = "mqtt-\(endpoint.host):\(endpoint.port)"
-        thread.start()
+        startConnecting(nil, after: nil)
     }
 
     /// Publishes one message; dropped (with a log line) while disconnected.
@@ -161,8 +162,8 @@ package final class MQTTClient: @unchecked Sendable {
             }
             return rc == MOSQ_ERR_SUCCESS.rawValue
         }
-        // The network thread may be asleep in poll(2): wake it to write the queued packet.
-        if published { wake.signal() }
+        // The poller may be asleep in poll(2): wake it to write the queued packet.
+        if published { MQTTPoller.shared.wakeUp() }
         return published
     }
 
@@ -178,6 +179,7 @@ package final class MQTTClient: @unchecked Sendable {
             return state.finished
         }
         wake.signal()
+        MQTTPoller.shared.wakeUp()
         if !finished {
             await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
                 let token = UInt64.random(in: 0...UInt64.max)
@@ -201,110 +203,157 @@ package final class MQTTClient: @unchecked Sendable {
 
     private var isRunning: Bool { shared.withLockedValue { $0.running } }
 
-    // MARK: - Network thread
+    // MARK: - Connecting (a thread of its own) and connected (the shared poller)
 
-    private func runLoop() {
+    /// A thread for one connecting phase: back off after `failure` (if any), then connect until it
+    /// works (handing the link to `MQTTPoller`, and ending the thread) or the client stops.
+    ///
+    /// A connected client needs no thread of its own: the poller serves every connected client of
+    /// the process (BENCHMARKS.md, benchmark 3: a thread costs about 30 KB of stack, thread caches
+    /// and OpenSSL's per-thread state). Connecting keeps one, because `mosquitto_connect` blocks
+    /// (a printer that is off takes seconds to time out) and must not hold up the others.
+    private func startConnecting(_ link: LinkResources?, after failure: MQTTFailure?) {
+        let thread = Thread { [self] in self.connectPhase(link, after: failure) }
+        thread.name = "mqtt-\(endpoint.host):\(endpoint.port)"
+        thread.start()
+    }
+
+    private func connectPhase(_ existing: LinkResources?, after previous: MQTTFailure?) {
         MosquittoLibrary.initialize()
-        let context = CallbackContext(continuation: continuation, subscriptions: endpoint.subscriptions)
-        let contextPointer = Unmanaged.passRetained(context).toOpaque()
-        defer {
-            Unmanaged<CallbackContext>.fromOpaque(contextPointer).release()
-            let waiters = shared.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
-                state.finished = true
-                defer { state.waiters.removeAll() }
-                return Array(state.waiters.values)
+        guard let link = existing ?? makeLink() else { return }
+        // This thread serves only this client while it connects: its handshakes check this policy.
+        copenssl_set_thread_policy(link.policy)
+        defer { copenssl_set_thread_policy(nil) }
+        if let previous {
+            // A `reconnectNow` while the link was up must not cut this backoff short (the poller,
+            // not this pipe, took the wake-ups meanwhile). A `stop` after the drain leaves its byte.
+            wake.drain()
+            guard isRunning else { return finish(link) }
+            backOff(after: previous, link)
+        }
+        while isRunning {
+            continuation.yield(.connecting)
+            copenssl_policy_reset(link.policy)
+            if let pin = shared.withLockedValue({ $0.pin }) { copy(pin, into: &link.policy.pointee.expected_pin) }
+            link.callbacks.reset()
+            let rc = mosquitto_connect(link.handle, endpoint.host, Int32(endpoint.port), Int32(endpoint.keepaliveSeconds))
+            if rc == MOSQ_ERR_SUCCESS.rawValue {
+                let published = Handle(raw: link.handle)
+                shared.withLockedValue { $0.handle = published }
+                MQTTPoller.shared.add(PolledClient(client: self, link: link))
+                return
             }
-            for waiter in waiters { waiter.resume() }
-            wake.close()
+            let failure = classify(rc, policy: link.policy)
+            guard isRunning else { break }
+            backOff(after: failure, link)
         }
-        guard let handle = mosquitto_new(endpoint.clientID, true, contextPointer) else {
+        finish(link)
+    }
+
+    /// Reports `failure` and waits the schedule's delay (or until woken).
+    private func backOff(after failure: MQTTFailure, _ link: LinkResources) {
+        let delay = schedule.delay(after: failure, attempt: link.attempt)
+        link.attempt += 1
+        continuation.yield(.disconnected(failure, retryIn: delay))
+        wake.wait(for: delay)
+    }
+
+    /// The handle, TLS policy and callback state of this client, or nil (reported) when they cannot be made.
+    private func makeLink() -> LinkResources? {
+        let callbacks = CallbackContext(continuation: continuation, subscriptions: endpoint.subscriptions)
+        let callbacksPointer = Unmanaged.passRetained(callbacks).toOpaque()
+        guard let handle = mosquitto_new(endpoint.clientID, true, callbacksPointer) else {
+            Unmanaged<CallbackContext>.fromOpaque(callbacksPointer).release()
             continuation.yield(.disconnected(MQTTFailure(.protocolError, "cannot create an MQTT client"), retryIn: .zero))
-            return
+            markFinished()
+            return nil
         }
-        defer { mosquitto_destroy(handle) }
         installCallbacks(handle)
         _ = mosquitto_threaded_set(handle, true)
         _ = mosquitto_int_option(handle, MOSQ_OPT_PROTOCOL_VERSION, Int32(MQTT_PROTOCOL_V311))
         _ = mosquitto_username_pw_set(handle, endpoint.username, endpoint.password)
-
         let policy = UnsafeMutablePointer<copenssl_peer_policy>.allocate(capacity: 1)
         policy.initialize(to: copenssl_peer_policy())
-        // This thread serves only this client: its handshakes check this policy (shared TLS contexts).
-        copenssl_set_thread_policy(policy)
-        defer {
-            copenssl_set_thread_policy(nil)
-            policy.deallocate()
-        }
-        var tlsContext: SharedTLSContexts.Lease?
-        defer { if let tlsContext { SharedTLSContexts.release(tlsContext) } }
-        if let failure = configureTLS(handle, policy: policy, context: &tlsContext) {
+        let link = LinkResources(handle: handle, policy: policy, callbacks: callbacks, callbacksPointer: callbacksPointer)
+        var lease: SharedTLSContexts.Lease?
+        let failure = configureTLS(handle, policy: policy, context: &lease)
+        link.lease = lease
+        if let failure {
             continuation.yield(.disconnected(failure, retryIn: .zero))
-            return
+            finish(link)
+            return nil
         }
-
-        var attempt = 0
-        while isRunning {
-            continuation.yield(.connecting)
-            copenssl_policy_reset(policy)
-            if let pin = shared.withLockedValue({ $0.pin }) { copy(pin, into: &policy.pointee.expected_pin) }
-            context.reset()
-            var failure: MQTTFailure
-            let rc = mosquitto_connect(handle, endpoint.host, Int32(endpoint.port), Int32(endpoint.keepaliveSeconds))
-            if rc == MOSQ_ERR_SUCCESS.rawValue {
-                let published = Handle(raw: handle)
-                shared.withLockedValue { $0.handle = published }
-                var loopRC = MOSQ_ERR_SUCCESS.rawValue
-                while isRunning {
-                    loopRC = pollOnce(handle)
-                    if loopRC != MOSQ_ERR_SUCCESS.rawValue { break }
-                    if context.refusal != nil { break }
-                    if context.isSubscribed, !context.announced {
-                        context.announced = true
-                        attempt = 0
-                        let fingerprint = seenPin(policy)
-                        if case .pinned = endpoint.security, let fingerprint { shared.withLockedValue { $0.pin = fingerprint } }
-                        continuation.yield(.connected(fingerprint: fingerprint))
-                    }
-                }
-                shared.withLockedValue { $0.handle = nil }
-                _ = mosquitto_disconnect(handle)
-                if let refusal = context.refusal {
-                    failure = refusal
-                } else if let tlsFailure = certificateFailure(policy) {
-                    // The handshake may finish inside mosquitto_loop: our verify callback's verdict wins.
-                    failure = tlsFailure
-                } else {
-                    failure = MQTTFailure(.connectionLost, "connection lost (\(Self.describe(loopRC)))")
-                }
-            } else {
-                failure = classify(rc, policy: policy)
-            }
-            guard isRunning else { break }
-            let delay = schedule.delay(after: failure, attempt: attempt)
-            attempt += 1
-            continuation.yield(.disconnected(failure, retryIn: delay))
-            wake.wait(for: delay)
-        }
+        return link
     }
 
-    /// One turn of the network loop with `poll(2)`: `mosquitto_loop` uses `select(2)` and fails with
-    /// MOSQ_ERR_INVAL once the socket's descriptor is 1024 or more, which a daemon with about a hundred
-    /// printers reaches. Publishes from other threads signal `wake`, so they go out at once.
-    private func pollOnce(_ handle: OpaquePointer) -> Int32 {
-        let socket = mosquitto_socket(handle)
-        guard socket >= 0 else { return MOSQ_ERR_NO_CONN.rawValue }
-        var descriptors = [
-            pollfd(fd: socket, events: Int16(POLLIN) | (mosquitto_want_write(handle) ? Int16(POLLOUT) : 0), revents: 0),
-            pollfd(fd: wake.descriptor, events: Int16(POLLIN), revents: 0),
-        ]
-        let ready = poll(&descriptors, 2, 1000)
-        if ready < 0, errno != EINTR { return MOSQ_ERR_ERRNO.rawValue }
-        if descriptors[1].revents != 0 { wake.drain() }
-        var rc = MOSQ_ERR_SUCCESS.rawValue
-        if descriptors[0].revents & Int16(POLLIN | POLLERR | POLLHUP) != 0 { rc = mosquitto_loop_read(handle, 1) }
+    /// Frees the link's resources and wakes whoever waits in `stop`.
+    fileprivate func finish(_ link: LinkResources) {
+        shared.withLockedValue { $0.handle = nil }
+        mosquitto_destroy(link.handle)
+        if let lease = link.lease { SharedTLSContexts.release(lease) }
+        link.policy.deallocate()
+        Unmanaged<CallbackContext>.fromOpaque(link.callbacksPointer).release()
+        markFinished()
+    }
+
+    private func markFinished() {
+        let waiters = shared.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
+            state.finished = true
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+        wake.close()
+    }
+
+    /// One turn for this connected client on the poller's thread, after `poll(2)` set `revents` for
+    /// its socket (0: a timer turn). Returns whether the connection goes on; when it ends, the client
+    /// reconnects on a new thread of its own, or finishes when stopped.
+    fileprivate func serve(_ link: LinkResources, revents: Int16) -> Bool {
+        copenssl_set_thread_policy(link.policy)  // a handshake may finish inside mosquitto_loop_read
+        defer { copenssl_set_thread_policy(nil) }
+        let handle = link.handle
+        var rc = mosquitto_socket(handle) >= 0 ? MOSQ_ERR_SUCCESS.rawValue : MOSQ_ERR_NO_CONN.rawValue
+        if rc == MOSQ_ERR_SUCCESS.rawValue, revents & Int16(POLLIN | POLLERR | POLLHUP) != 0 {
+            rc = mosquitto_loop_read(handle, 1)
+        }
         if rc == MOSQ_ERR_SUCCESS.rawValue, mosquitto_want_write(handle) { rc = mosquitto_loop_write(handle, 1) }
         if rc == MOSQ_ERR_SUCCESS.rawValue { rc = mosquitto_loop_misc(handle) }
-        return rc
+        let running = isRunning
+        if running, rc == MOSQ_ERR_SUCCESS.rawValue, link.callbacks.refusal == nil {
+            if link.callbacks.isSubscribed, !link.callbacks.announced {
+                link.callbacks.announced = true
+                link.attempt = 0
+                let fingerprint = seenPin(link.policy)
+                if case .pinned = endpoint.security, let fingerprint { shared.withLockedValue { $0.pin = fingerprint } }
+                continuation.yield(.connected(fingerprint: fingerprint))
+            }
+            return true
+        }
+        shared.withLockedValue { $0.handle = nil }
+        _ = mosquitto_disconnect(handle)
+        guard running else {
+            finish(link)
+            return false
+        }
+        let failure: MQTTFailure
+        if let refusal = link.callbacks.refusal {
+            failure = refusal
+        } else if let tlsFailure = certificateFailure(link.policy) {
+            // The handshake may finish inside mosquitto_loop_read: our verify callback's verdict wins.
+            failure = tlsFailure
+        } else {
+            failure = MQTTFailure(.connectionLost, "connection lost (\(Self.describe(rc)))")
+        }
+        startConnecting(link, after: failure)
+        return false
+    }
+
+    /// The socket the poller watches for this client, and whether it has bytes to write.
+    fileprivate func pollRequest(_ link: LinkResources) -> pollfd {
+        let socket = mosquitto_socket(link.handle)
+        let events = Int16(POLLIN) | (mosquitto_want_write(link.handle) ? Int16(POLLOUT) : 0)
+        return pollfd(fd: socket, events: events, revents: 0)
     }
 
     private func seenPin(_ policy: UnsafeMutablePointer<copenssl_peer_policy>) -> String? {
@@ -379,6 +428,104 @@ package final class MQTTClient: @unchecked Sendable {
     }
 }
 
+/// What one client's connection needs, handed from its connecting thread to the poller and back.
+///
+/// `@unchecked Sendable`: one thread at a time uses it (the connecting thread until it adds the
+/// client to the poller; the poller until the connection ends and a new connecting thread starts),
+/// and each hand-off goes through a lock or a thread start.
+private final class LinkResources: @unchecked Sendable {
+    let handle: OpaquePointer
+    let policy: UnsafeMutablePointer<copenssl_peer_policy>
+    let callbacks: CallbackContext
+    let callbacksPointer: UnsafeMutableRawPointer
+    var lease: SharedTLSContexts.Lease?
+    /// Failed attempts since the last connection that came up (the backoff's exponent).
+    var attempt = 0
+
+    init(
+        handle: OpaquePointer, policy: UnsafeMutablePointer<copenssl_peer_policy>, callbacks: CallbackContext,
+        callbacksPointer: UnsafeMutableRawPointer
+    ) {
+        self.handle = handle
+        self.policy = policy
+        self.callbacks = callbacks
+        self.callbacksPointer = callbacksPointer
+    }
+}
+
+/// A connected client as the poller holds it.
+private struct PolledClient: @unchecked Sendable {
+    let client: MQTTClient
+    let link: LinkResources
+}
+
+/// One thread that serves every connected MQTT client of the process.
+///
+/// Exists so a daemon with a hundred printers runs one network thread, not a hundred (each costs
+/// about 30 KB resident: stack, malloc's thread cache, OpenSSL's per-thread random generators;
+/// BENCHMARKS.md, benchmark 3). It polls the clients' sockets with `poll(2)` (libmosquitto's own
+/// loop uses `select(2)`, which fails past descriptor 1023) and runs libmosquitto's read, write
+/// and timer steps for each. Publishing threads wake it to write at once.
+private final class MQTTPoller: @unchecked Sendable {
+    static let shared = MQTTPoller()
+
+    private let wake: WakePipe
+    /// Clients handed over by their connecting threads, not yet picked up by the poller's thread.
+    private let arrivals = NIOLockedValueBox<(clients: [PolledClient], started: Bool)>(([], false))
+    /// The clients being served; only the poller's thread touches this.
+    private var clients: [PolledClient] = []
+
+    private init() {
+        // A process that cannot make one pipe cannot run either; fail loudly, once.
+        do { wake = try WakePipe() } catch { fatalError("cannot create the MQTT poller's wake pipe: \(error)") }
+    }
+
+    /// Takes over a client whose connection is up (its `mosquitto_connect` returned success).
+    func add(_ client: PolledClient) {
+        let startThread = arrivals.withLockedValue { state -> Bool in
+            state.clients.append(client)
+            defer { state.started = true }
+            return !state.started
+        }
+        if startThread {
+            let thread = Thread { [self] in self.run() }
+            thread.name = "mqtt-poller"
+            thread.start()
+        }
+        wake.signal()
+    }
+
+    /// Ends the poller's current `poll(2)` (a packet to write, a client to stop).
+    func wakeUp() { wake.signal() }
+
+    private func run() {
+        var descriptors: [pollfd] = []
+        while true {
+            clients += arrivals.withLockedValue { state in
+                defer { state.clients.removeAll() }
+                return state.clients
+            }
+            descriptors.removeAll(keepingCapacity: true)
+            descriptors.append(pollfd(fd: wake.descriptor, events: Int16(POLLIN), revents: 0))
+            for polled in clients { descriptors.append(polled.client.pollRequest(polled.link)) }
+            // Wakes at least once a second for libmosquitto's keep-alive and retry timers.
+            let ready = poll(&descriptors, nfds_t(descriptors.count), 1000)
+            if ready < 0 {
+                if errno != EINTR { usleep(10_000) }  // never spin on an error poll(2) keeps returning
+                continue
+            }
+            if descriptors[0].revents != 0 { wake.drain() }
+            var kept: [PolledClient] = []
+            kept.reserveCapacity(clients.count)
+            for (offset, polled) in clients.enumerated()
+            where polled.client.serve(polled.link, revents: descriptors[offset + 1].revents) {
+                kept.append(polled)
+            }
+            clients = kept
+        }
+    }
+}
+
 /// The client TLS contexts in use, one per trust setting (mode and CA file contents).
 ///
 /// Exists because OpenSSL 3 spends about 20 KB on each `SSL_CTX` (its cipher, group and provider
@@ -415,9 +562,11 @@ enum SharedTLSContexts {
         let contents = caFile.flatMap { FileManager.default.contents(atPath: $0) }.map { [UInt8]($0) }
         let key = Key(mode: mode, caFile: caFile, caContents: contents)
         return entries.withLockedValue { entries -> Result<Lease, MQTTFailure> in
-            if let entry = entries[key] {
-                entries[key]?.users += 1
-                return .success(Lease(key: key, context: entry.context))
+            if let index = entries.index(forKey: key) {
+                // The stored key, so every lease shares one copy of the CA file's bytes.
+                let (storedKey, entry) = entries[index]
+                entries[storedKey]?.users += 1
+                return .success(Lease(key: storedKey, context: entry.context))
             }
             var error = [CChar](repeating: 0, count: 256)
             guard let created = copenssl_shared_client_context(mode, caFile, &error, error.count) else {
