@@ -17,7 +17,10 @@ import NIOConcurrencyHelpers
 /// time (`SessionRunner`: the loop's task, or the pty's thread for host lines), so the session
 /// itself needs no locks (design §2.5).
 package struct PrinterSessionDriver: Sendable {
-    private let initialSession: PrinterSession
+    /// The session until `run` takes it: held out of line (a `PrinterSession` is about 1 KB), so the
+    /// frames that hold this driver stay small and the session lives once, in the runner
+    /// (BENCHMARKS.md, benchmark 3).
+    private let initialSession: NIOLockedValueBox<[PrinterSession]>
     private let port: any HostPort
     private let links: AsyncStream<PrinterConnection>
     private let current: CurrentConnection
@@ -33,7 +36,7 @@ package struct PrinterSessionDriver: Sendable {
         spoolDirectory: String = "/tmp", observer: SessionObserver = SessionObserver(),
         snapshots: (any CameraSnapshotter)? = nil
     ) {
-        self.initialSession = session
+        self.initialSession = NIOLockedValueBox([session])
         self.port = port
         self.links = links
         self.current = CurrentConnection()
@@ -56,19 +59,34 @@ package struct PrinterSessionDriver: Sendable {
             observer: observer, snapshots: snapshots)
     }
 
-    /// Runs until the task is cancelled or both ports finish.
+    /// Moves the session into its runner (nil when `run` already took it). Not async, so no frame
+    /// of `run` keeps a copy of the session.
+    @inline(never)  // inlined, its locals would become part of the async caller's frame
+    private func makeRunner(
+        inbox: SessionInbox, storage continuation: AsyncStream<StorageCommand>.Continuation
+    ) -> (SessionRunner, StorageWorker)? {
+        let taken = initialSession.withLockedValue { sessions -> PrinterSession? in
+            defer { sessions = [] }
+            return sessions.first
+        }
+        guard let session = taken else { return nil }
+        let storage = StorageWorker(
+            storage: { [current] in current.connection?.storage }, spoolDirectory: spoolDirectory,
+            printerName: session.configuration.printerName)
+        let runner = SessionRunner(
+            session: session, inbox: inbox, port: port, current: current, logger: logger, observer: observer,
+            storage: continuation, snapshots: snapshots)
+        return (runner, storage)
+    }
+
+    /// Runs until the task is cancelled or both ports finish; a driver runs once (a second call returns at once).
     package func run() async {
         // Host lines go ahead of a report backlog (SessionInbox).
         let inbox = SessionInbox()
+        let (storageCommands, storageContinuation) = AsyncStream<StorageCommand>.makeStream()
+        guard let (runner, storage) = makeRunner(inbox: inbox, storage: storageContinuation) else { return }
         observer.registerPing { inbox.yield(.tick) }
         observer.registerSink { inbox.yield($0) }
-        let (storageCommands, storageContinuation) = AsyncStream<StorageCommand>.makeStream()
-        let storage = StorageWorker(
-            storage: { [current] in current.connection?.storage }, spoolDirectory: spoolDirectory,
-            printerName: initialSession.configuration.printerName)
-        let runner = SessionRunner(
-            session: initialSession, inbox: inbox, port: port, current: current, logger: logger, observer: observer,
-            storage: storageContinuation, snapshots: snapshots)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await storage.run(storageCommands) { inbox.yield($0) }

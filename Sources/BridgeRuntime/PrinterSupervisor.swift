@@ -283,6 +283,27 @@ package final class PrinterSupervisor: Sendable {
             await current.link?.close()
             return
         }
+        let name = printer.name
+        let driver = makeDriver(printer, bridge: bridge, port: port, connections: connections, logger: slotLogger)
+        await driver.run()
+        sinks.withLockedValue { _ = $0.removeValue(forKey: name) }
+        pings.withLockedValue { _ = $0.removeValue(forKey: name) }
+        heartbeats.withLockedValue { _ = $0.removeValue(forKey: name) }
+        await current.link?.close()
+        await port.close()
+        if !Task.isCancelled {
+            slotLogger.error("printer session ended unexpectedly")
+        }
+    }
+
+    /// The session and its driver for a slot whose port is open. Not async, so the slot's long-lived
+    /// frame keeps no copy of the session (about 1 KB; BENCHMARKS.md, benchmark 3).
+    @inline(never)  // inlined, its locals would become part of the async caller's frame
+    private func makeDriver(
+        _ printer: PrinterConfiguration, bridge: BridgeSettings, port: any ClosableHostPort,
+        connections: AsyncStream<PrinterConnection>, logger: Logger
+    ) -> PrinterSessionDriver {
+        let name = printer.name
         let session = PrinterSession(
             configuration: SessionConfiguration(
                 printerName: printer.name, serial: printer.serial, model: printer.model,
@@ -290,9 +311,8 @@ package final class PrinterSupervisor: Sendable {
                 externalChamber: printer.externalChamber,
                 downloadDirectory: bridge.stateDirectory + "/downloads/" + printer.name,
                 wallClockAtStart: Int64(time(nil))))
-        let name = printer.name
-        let driver = PrinterSessionDriver(
-            session: session, port: port, links: connections, logger: slotLogger,
+        return PrinterSessionDriver(
+            session: session, port: port, links: connections, logger: logger,
             spoolDirectory: bridge.stateDirectory + "/spool",
             observer: SessionObserver(
                 linkStateChanged: { [self] _ in notifier.notify("STATUS=\(statusText)") },
@@ -304,15 +324,6 @@ package final class PrinterSupervisor: Sendable {
                     if let texts = hmsTexts.withLockedValue({ $0 }) { sink(.hmsTexts(texts)) }
                 }),
             snapshots: camera.map { SnapshotWriter(hub: $0, directory: bridge.stateDirectory + "/snapshots") })
-        await driver.run()
-        sinks.withLockedValue { _ = $0.removeValue(forKey: name) }
-        pings.withLockedValue { _ = $0.removeValue(forKey: name) }
-        heartbeats.withLockedValue { _ = $0.removeValue(forKey: name) }
-        await current.link?.close()
-        await port.close()
-        if !Task.isCancelled {
-            slotLogger.error("printer session ended unexpectedly")
-        }
     }
 
     /// `CLOCK_MONOTONIC` in microseconds, for `RELOADING=1` (systemd 253+ wants it; 252 ignores it).
