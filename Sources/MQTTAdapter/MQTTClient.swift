@@ -136,6 +136,8 @@ package final class MQTTClient: @unchecked Sendable {
         var pin: String?
         var finished = false
         var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        /// `reconnectNow` was called since the last connection came up: the next backoff does not wait.
+        var reconnectRequested = false
     }
 
     package init(endpoint: MQTTEndpoint, schedule: RetrySchedule = RetrySchedule(), logger: Logger) throws {
@@ -168,7 +170,10 @@ package final class MQTTClient: @unchecked Sendable {
     }
 
     /// Ends a backoff wait at once (configuration reload, user request).
-    package func reconnectNow() { wake.signal() }
+    package func reconnectNow() {
+        shared.withLockedValue { $0.reconnectRequested = true }
+        wake.signal()
+    }
 
     /// Stops the thread and waits up to `timeout` for it to finish (it may be inside a blocking
     /// connect to an unreachable host; it then ends on its own). Works in a cancelled task too.
@@ -225,9 +230,6 @@ package final class MQTTClient: @unchecked Sendable {
         copenssl_set_thread_policy(link.policy)
         defer { copenssl_set_thread_policy(nil) }
         if let previous {
-            // A `reconnectNow` while the link was up must not cut this backoff short (the poller,
-            // not this pipe, took the wake-ups meanwhile). A `stop` after the drain leaves its byte.
-            wake.drain()
             guard isRunning else { return finish(link) }
             backOff(after: previous, link)
         }
@@ -236,10 +238,14 @@ package final class MQTTClient: @unchecked Sendable {
             copenssl_policy_reset(link.policy)
             if let pin = shared.withLockedValue({ $0.pin }) { copy(pin, into: &link.policy.pointee.expected_pin) }
             link.callbacks.reset()
+            ERR_clear_error()
             let rc = mosquitto_connect(link.handle, endpoint.host, Int32(endpoint.port), Int32(endpoint.keepaliveSeconds))
             if rc == MOSQ_ERR_SUCCESS.rawValue {
                 let published = Handle(raw: link.handle)
-                shared.withLockedValue { $0.handle = published }
+                shared.withLockedValue { state in
+                    state.handle = published
+                    state.reconnectRequested = false
+                }
                 MQTTPoller.shared.add(PolledClient(client: self, link: link))
                 return
             }
@@ -250,12 +256,20 @@ package final class MQTTClient: @unchecked Sendable {
         finish(link)
     }
 
-    /// Reports `failure` and waits the schedule's delay (or until woken).
+    /// Reports `failure` and waits the schedule's delay, unless the client is stopping or a
+    /// reconnect was asked for (`stop` and `reconnectNow` set their flag before they signal).
     private func backOff(after failure: MQTTFailure, _ link: LinkResources) {
         let delay = schedule.delay(after: failure, attempt: link.attempt)
         link.attempt += 1
         continuation.yield(.disconnected(failure, retryIn: delay))
-        wake.wait(for: delay)
+        // Bytes left from before (while the poller served the link) are in the flags; a signal
+        // after this drain stays in the pipe and ends the wait.
+        wake.drain()
+        let skip = shared.withLockedValue { state in
+            defer { state.reconnectRequested = false }
+            return !state.running || state.reconnectRequested
+        }
+        if !skip { wake.wait(for: delay) }
     }
 
     /// The handle, TLS policy and callback state of this client, or nil (reported) when they cannot be made.
@@ -275,10 +289,7 @@ package final class MQTTClient: @unchecked Sendable {
         let policy = UnsafeMutablePointer<copenssl_peer_policy>.allocate(capacity: 1)
         policy.initialize(to: copenssl_peer_policy())
         let link = LinkResources(handle: handle, policy: policy, callbacks: callbacks, callbacksPointer: callbacksPointer)
-        var lease: SharedTLSContexts.Lease?
-        let failure = configureTLS(handle, policy: policy, context: &lease)
-        link.lease = lease
-        if let failure {
+        if let failure = configureTLS(handle, policy: policy) {
             continuation.yield(.disconnected(failure, retryIn: .zero))
             finish(link)
             return nil
@@ -290,7 +301,6 @@ package final class MQTTClient: @unchecked Sendable {
     fileprivate func finish(_ link: LinkResources) {
         shared.withLockedValue { $0.handle = nil }
         mosquitto_destroy(link.handle)
-        if let lease = link.lease { SharedTLSContexts.release(lease) }
         link.policy.deallocate()
         Unmanaged<CallbackContext>.fromOpaque(link.callbacksPointer).release()
         markFinished()
@@ -312,6 +322,9 @@ package final class MQTTClient: @unchecked Sendable {
     fileprivate func serve(_ link: LinkResources, revents: Int16) -> Bool {
         copenssl_set_thread_policy(link.policy)  // a handshake may finish inside mosquitto_loop_read
         defer { copenssl_set_thread_policy(nil) }
+        // OpenSSL's error queue is per thread, and this thread serves every printer: an error left by
+        // one printer's connection must not make `SSL_get_error` fail another's.
+        ERR_clear_error()
         let handle = link.handle
         var rc = mosquitto_socket(handle) >= 0 ? MOSQ_ERR_SUCCESS.rawValue : MOSQ_ERR_NO_CONN.rawValue
         if rc == MOSQ_ERR_SUCCESS.rawValue, revents & Int16(POLLIN | POLLERR | POLLHUP) != 0 {
@@ -362,10 +375,7 @@ package final class MQTTClient: @unchecked Sendable {
     }
 
     /// Sets up TLS through our own `SSL_CTX` so the verify callback runs before credentials are sent.
-    private func configureTLS(
-        _ handle: OpaquePointer, policy: UnsafeMutablePointer<copenssl_peer_policy>,
-        context: inout SharedTLSContexts.Lease?
-    ) -> MQTTFailure? {
+    private func configureTLS(_ handle: OpaquePointer, policy: UnsafeMutablePointer<copenssl_peer_policy>) -> MQTTFailure? {
         var caFile: String?
         switch endpoint.security {
         case .plain:
@@ -380,15 +390,14 @@ package final class MQTTClient: @unchecked Sendable {
             copy(name, into: &policy.pointee.expected_name)
             caFile = file
         }
-        let lease: SharedTLSContexts.Lease
-        switch SharedTLSContexts.acquire(mode: policy.pointee.mode, caFile: caFile) {
-        case .success(let acquired): lease = acquired
+        let context: SharedTLSContexts.Context
+        switch SharedTLSContexts.context(mode: policy.pointee.mode, caFile: caFile) {
+        case .success(let shared): context = shared
         case .failure(let failure): return failure
         }
-        context = lease
         _ = mosquitto_int_option(handle, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0)
-        // libmosquitto takes its own reference (SSL_CTX_up_ref) and drops it in mosquitto_destroy.
-        let rc = mosquitto_void_option(handle, MOSQ_OPT_SSL_CTX, UnsafeMutableRawPointer(lease.context.raw))
+        // libmosquitto takes a reference of its own (SSL_CTX_up_ref); the registry keeps the context anyway.
+        let rc = mosquitto_void_option(handle, MOSQ_OPT_SSL_CTX, UnsafeMutableRawPointer(context.raw))
         guard rc == MOSQ_ERR_SUCCESS.rawValue else {
             return MQTTFailure(.tlsError, "cannot use the TLS context: \(Self.describe(rc))")
         }
@@ -438,7 +447,6 @@ private final class LinkResources: @unchecked Sendable {
     let policy: UnsafeMutablePointer<copenssl_peer_policy>
     let callbacks: CallbackContext
     let callbacksPointer: UnsafeMutableRawPointer
-    var lease: SharedTLSContexts.Lease?
     /// Failed attempts since the last connection that came up (the backoff's exponent).
     var attempt = 0
 
@@ -469,15 +477,16 @@ private struct PolledClient: @unchecked Sendable {
 private final class MQTTPoller: @unchecked Sendable {
     static let shared = MQTTPoller()
 
-    private let wake: WakePipe
+    /// Nil if the process is out of descriptors when the poller is first used: publishes then wait
+    /// for the next timer turn (at most a second) instead of taking the daemon down.
+    private let wake: WakePipe?
     /// Clients handed over by their connecting threads, not yet picked up by the poller's thread.
     private let arrivals = NIOLockedValueBox<(clients: [PolledClient], started: Bool)>(([], false))
     /// The clients being served; only the poller's thread touches this.
     private var clients: [PolledClient] = []
 
     private init() {
-        // A process that cannot make one pipe cannot run either; fail loudly, once.
-        do { wake = try WakePipe() } catch { fatalError("cannot create the MQTT poller's wake pipe: \(error)") }
+        wake = try? WakePipe()
     }
 
     /// Takes over a client whose connection is up (its `mosquitto_connect` returned success).
@@ -492,11 +501,11 @@ private final class MQTTPoller: @unchecked Sendable {
             thread.name = "mqtt-poller"
             thread.start()
         }
-        wake.signal()
+        wake?.signal()
     }
 
     /// Ends the poller's current `poll(2)` (a packet to write, a client to stop).
-    func wakeUp() { wake.signal() }
+    func wakeUp() { wake?.signal() }
 
     private func run() {
         var descriptors: [pollfd] = []
@@ -506,7 +515,7 @@ private final class MQTTPoller: @unchecked Sendable {
                 return state.clients
             }
             descriptors.removeAll(keepingCapacity: true)
-            descriptors.append(pollfd(fd: wake.descriptor, events: Int16(POLLIN), revents: 0))
+            descriptors.append(pollfd(fd: wake?.descriptor ?? -1, events: Int16(POLLIN), revents: 0))
             for polled in clients { descriptors.append(polled.client.pollRequest(polled.link)) }
             // Wakes at least once a second for libmosquitto's keep-alive and retry timers.
             let ready = poll(&descriptors, nfds_t(descriptors.count), 1000)
@@ -514,7 +523,7 @@ private final class MQTTPoller: @unchecked Sendable {
                 if errno != EINTR { usleep(10_000) }  // never spin on an error poll(2) keeps returning
                 continue
             }
-            if descriptors[0].revents != 0 { wake.drain() }
+            if descriptors[0].revents != 0 { wake?.drain() }
             var kept: [PolledClient] = []
             kept.reserveCapacity(clients.count)
             for (offset, polled) in clients.enumerated()
@@ -526,76 +535,44 @@ private final class MQTTPoller: @unchecked Sendable {
     }
 }
 
-/// The client TLS contexts in use, one per trust setting (mode and CA file contents).
+/// The client TLS contexts, one per trust setting (mode and CA file contents), kept for the process's life.
 ///
 /// Exists because OpenSSL 3 spends about 20 KB on each `SSL_CTX` (its cipher, group and provider
 /// tables), and a daemon with a hundred printers needs one per CA file, not one per printer
 /// (BENCHMARKS.md, benchmark 3). What differs between printers (the serial the certificate must
-/// name, the pin) is not in the context: each client's thread sets its own policy, which the verify
-/// callback reads (`copenssl_set_thread_policy`). A context is freed when its last client ends.
+/// name, the pin) is not in the context: each client's network thread sets its own policy, which
+/// the verify callback reads (`copenssl_set_thread_policy`). Contexts are never freed: there are
+/// only as many as trust settings, and libmosquitto 2.0.11 does not drop its reference to a
+/// context whose handle never connected (eclipse-mosquitto issue 2992), so freeing could not be
+/// counted on anyway.
 enum SharedTLSContexts {
     /// An `SSL_CTX` pointer as the registry keeps it; only OpenSSL and libmosquitto touch what it points to.
     struct Context: @unchecked Sendable { let raw: OpaquePointer }
 
-    /// What a client holds while it uses a shared context.
-    struct Lease: Sendable {
-        fileprivate let key: Key
-        let context: Context
-    }
-
-    fileprivate struct Key: Hashable, Sendable {
+    private struct Key: Hashable, Sendable {
         var mode: Int32
         var caFile: String?
         /// The CA file's bytes when it was loaded: a file rewritten in place (configuration reload) gets a new context.
         var caContents: [UInt8]?
     }
 
-    private struct Entry {
-        var context: Context
-        var users: Int
-    }
-
-    private static let entries = NIOLockedValueBox<[Key: Entry]>([:])
+    private static let contexts = NIOLockedValueBox<[Key: Context]>([:])
 
     /// The context for `mode` (and `caFile` in the CA mode), created on first use.
-    static func acquire(mode: Int32, caFile: String?) -> Result<Lease, MQTTFailure> {
+    static func context(mode: Int32, caFile: String?) -> Result<Context, MQTTFailure> {
         let contents = caFile.flatMap { FileManager.default.contents(atPath: $0) }.map { [UInt8]($0) }
         let key = Key(mode: mode, caFile: caFile, caContents: contents)
-        return entries.withLockedValue { entries -> Result<Lease, MQTTFailure> in
-            if let index = entries.index(forKey: key) {
-                // The stored key, so every lease shares one copy of the CA file's bytes.
-                let (storedKey, entry) = entries[index]
-                entries[storedKey]?.users += 1
-                return .success(Lease(key: storedKey, context: entry.context))
-            }
+        return contexts.withLockedValue { contexts -> Result<Context, MQTTFailure> in
+            if let context = contexts[key] { return .success(context) }
             var error = [CChar](repeating: 0, count: 256)
             guard let created = copenssl_shared_client_context(mode, caFile, &error, error.count) else {
                 let text = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 return .failure(MQTTFailure(.tlsError, text))
             }
-            entries[key] = Entry(context: Context(raw: created), users: 1)
-            return .success(Lease(key: key, context: Context(raw: created)))
+            contexts[key] = Context(raw: created)
+            return .success(Context(raw: created))
         }
     }
-
-    /// Ends a client's use of its context; the last user frees it (libmosquitto holds its own reference
-    /// until `mosquitto_destroy`).
-    static func release(_ lease: Lease) {
-        let unused = entries.withLockedValue { entries -> Context? in
-            guard var entry = entries[lease.key] else { return nil }
-            entry.users -= 1
-            if entry.users > 0 {
-                entries[lease.key] = entry
-                return nil
-            }
-            entries[lease.key] = nil
-            return entry.context
-        }
-        if let unused { copenssl_context_free(unused.raw) }
-    }
-
-    /// How many distinct contexts are in use (for tests).
-    static var count: Int { entries.withLockedValue { $0.count } }
 }
 
 /// Installs the callbacks from a nonisolated context with closures that capture nothing (recipes).

@@ -7,10 +7,14 @@ internal import CMosquitto
 ///
 /// Exists because `mosquitto_lib_init` is not thread-safe and must run exactly once (recipes).
 package enum MosquittoLibrary {
-    /// Calls `mosquitto_lib_init`; the executable calls this once in `main`.
+    /// Calls `mosquitto_lib_init` the first time (the executable calls this in `main`; clients call
+    /// it too, for processes that do not).
     package static func initialize() {
-        _ = mosquitto_lib_init()
+        _ = initialized
     }
+
+    /// `mosquitto_lib_init`'s result, computed once (a `static let` is initialised once, thread-safely).
+    private static let initialized: Int32 = mosquitto_lib_init()
 
     /// The linked library's version, e.g. `2.0.11`.
     package static var version: String {

@@ -80,7 +80,9 @@ import Testing
         try client.write("M108\nM25\nM27\nM26 S0\n")
         let lines = await client.readLines(timeout: .seconds(5)) { $0.filter { $0 == "ok" }.count >= 4 }
         let replies = lines.filter { !$0.hasPrefix("//") }
-        #expect(replies.count == 5 && replies[2].hasPrefix("SD printing byte ") && replies.filter { $0 == "ok" }.count == 4)
+        #expect(
+            replies.count == 5 && replies[2].hasPrefix("SD printing byte ") && replies.filter { $0 == "ok" }.count == 4,
+            "\(lines)")
         #expect(await Wait.until(timeout: .seconds(5)) { harness.requests(for: "x1c").count > before })
         try await Task.sleep(for: .seconds(1))  // a pause would have been published by now
         let after = Array(harness.requests(for: "x1c").dropFirst(before))
