@@ -57,7 +57,8 @@ extension JSONValue {
 ///
 /// Exists so a printer's reports, which repeat the same keys and values every time, can reuse the
 /// strings and capacities of the previous report instead of validating and allocating them again
-/// (`PrinterState.ingest(_:)` keeps one per printer). Holds up to 512 strings of up to 96 bytes (a 20 KB
+/// (each `PrinterState` has one; the daemon lends states caches from a small pool instead,
+/// `PrinterState.exchangeParseCache(_:)`). Holds up to 512 strings of up to 96 bytes (a 20 KB
 /// table): 256 sets cost 6 % more instructions (callgrind) and 7–10 % more time on an X1C report
 /// stream than 512 sets, and save about 38 KB per printer with the strings they keep alive: 3.8 MB of
 /// a 100-printer daemon's 60 (BENCHMARKS.md, benchmarks 2 and 3).
