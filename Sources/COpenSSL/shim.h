@@ -8,9 +8,11 @@
 #define COPENSSL_SHIM_H
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -120,7 +122,9 @@ static inline SSL_CTX *copenssl_client_context(copenssl_peer_policy *policy, con
     return context;
 }
 
-static inline SSL_CTX *copenssl_shared_client_context(int mode, const char *ca_file, char *error, size_t error_len) {
+/// A client context with what every printer connection shares: TLS 1.2 or newer, no compression,
+/// buffers handed back while idle. NULL with `error` filled on failure.
+static inline SSL_CTX *copenssl_new_client_context(char *error, size_t error_len) {
     SSL_CTX *context = SSL_CTX_new(TLS_client_method());
     if (!context) {
         snprintf(error, error_len, "cannot create a TLS context");
@@ -131,6 +135,50 @@ static inline SSL_CTX *copenssl_shared_client_context(int mode, const char *ca_f
     // A printer link is idle between reports: its 16 KB+ read and write buffers go back to the heap
     // meanwhile (about 34 KB less per printer; BENCHMARKS.md, benchmark 3).
     SSL_CTX_set_mode(context, SSL_MODE_RELEASE_BUFFERS);
+    return context;
+}
+
+/// Adds the PEM certificates in `pem` to the context's trust store; returns how many it added.
+static inline int copenssl_trust_pem(SSL_CTX *context, const unsigned char *pem, size_t length) {
+    if (!pem || length == 0 || length > INT_MAX) { return 0; }
+    BIO *bio = BIO_new_mem_buf(pem, (int)length);
+    if (!bio) { return 0; }
+    STACK_OF(X509_INFO) *infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+    if (!infos) { return 0; }
+    int added = 0;
+    X509_STORE *store = SSL_CTX_get_cert_store(context);
+    for (int index = 0; index < sk_X509_INFO_num(infos); index++) {
+        X509_INFO *info = sk_X509_INFO_value(infos, index);
+        if (info->x509 && X509_STORE_add_cert(store, info->x509) == 1) { added++; }
+    }
+    sk_X509_INFO_pop_free(infos, X509_INFO_free);
+    ERR_clear_error();  // a trailing non-certificate block leaves a PEM error behind
+    return added;
+}
+
+/// Like `copenssl_shared_client_context`, with the CA mode's trust anchors given as the PEM bytes
+/// the caller read (`ca_name` names them in the error), so the context holds exactly those bytes.
+static inline SSL_CTX *copenssl_shared_client_context_pem(int mode, const unsigned char *ca_pem, size_t ca_length,
+                                                          const char *ca_name, char *error, size_t error_len) {
+    SSL_CTX *context = copenssl_new_client_context(error, error_len);
+    if (!context) { return NULL; }
+    if (mode == COPENSSL_MODE_INSECURE) {
+        SSL_CTX_set_verify(context, SSL_VERIFY_NONE, NULL);
+        return context;
+    }
+    if (mode == COPENSSL_MODE_CA && copenssl_trust_pem(context, ca_pem, ca_length) == 0) {
+        snprintf(error, error_len, "cannot load CA file %s", ca_name ? ca_name : "(none)");
+        SSL_CTX_free(context);
+        return NULL;
+    }
+    SSL_CTX_set_verify(context, SSL_VERIFY_PEER, copenssl_verify_callback);
+    return context;
+}
+
+static inline SSL_CTX *copenssl_shared_client_context(int mode, const char *ca_file, char *error, size_t error_len) {
+    SSL_CTX *context = copenssl_new_client_context(error, error_len);
+    if (!context) { return NULL; }
     if (mode == COPENSSL_MODE_INSECURE) {
         SSL_CTX_set_verify(context, SSL_VERIFY_NONE, NULL);
         return context;

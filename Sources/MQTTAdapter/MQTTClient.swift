@@ -565,7 +565,11 @@ enum SharedTLSContexts {
         return contexts.withLockedValue { contexts -> Result<Context, MQTTFailure> in
             if let context = contexts[key] { return .success(context) }
             var error = [CChar](repeating: 0, count: 256)
-            guard let created = copenssl_shared_client_context(mode, caFile, &error, error.count) else {
+            // The trust anchors are the bytes of the key, not a second read of the file.
+            let made = (contents ?? []).withUnsafeBufferPointer { pem in
+                copenssl_shared_client_context_pem(mode, pem.baseAddress, pem.count, caFile, &error, error.count)
+            }
+            guard let created = made else {
                 let text = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 return .failure(MQTTFailure(.tlsError, text))
             }

@@ -86,6 +86,39 @@ import Glibc
         await harness.stop()
     }
 
+    /// CA mode trusts only the configured CA file's certificates (loaded from its bytes): a printer
+    /// whose certificate another CA signed is refused before any credential is sent.
+    @Test func certificateFromAnotherCAIsRefused() async throws {
+        let harness = try await SimulatorHarness(models: "x1c")
+        let otherCA = harness.directory + "/other-ca.pem"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", harness.directory + "/other-ca.key", "-out", otherCA, "-subj", "/CN=Other CA", "-days", "2",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0)
+        let path = try harness.writeConfig(
+            config(harness, keep: "x1c") { block in
+                block.replacingOccurrences(
+                    of: #"ca_file = "[^"]*""#, with: "ca_file = \"\(otherCA)\"", options: .regularExpression)
+            })
+        let (daemon, _) = try await harness.startDaemon(config: path)
+        let client = try SerialClient(path: harness.port("x1c"))
+        try client.write("M400\n")
+        let lines = await client.readLines(timeout: .seconds(8)) { $0.contains { $0.contains("x1c: error") } }
+        #expect(
+            lines.contains { $0.contains("x1c: error (certificate is not signed by the configured CA (") }, "\(lines)")
+        #expect(harness.requests(for: "x1c").isEmpty)
+        client.close()
+        await daemon.terminate()
+        await harness.stop()
+    }
+
     @Test func brokerRestartReconnectsOnTheSamePort() async throws {
         let harness = try await SimulatorHarness(models: "x1c")
         let (daemon, _) = try await harness.startDaemon()
