@@ -390,7 +390,7 @@ final class ParseCachePool: Sendable {
     private let idle = NIOLockedValueBox<[JSONParseCache]>([])
 
     /// Runs `body` with a cache no other thread uses meanwhile, then keeps the cache for the next report.
-    func withCache<Result>(_ body: (inout JSONParseCache) -> Result) -> Result {
+    func withCache<Value>(_ body: (inout JSONParseCache) -> Value) -> Value {
         var cache = idle.withLockedValue { $0.popLast() } ?? JSONParseCache()
         defer {
             idle.withLockedValue { caches in

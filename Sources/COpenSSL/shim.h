@@ -107,21 +107,6 @@ static int copenssl_verify_callback(int preverify_ok, X509_STORE_CTX *store) {
     return 1;
 }
 
-/// A client context for connections that check `mode` (COPENSSL_MODE_*), with no policy of its own:
-/// each connecting thread sets its policy (`copenssl_set_thread_policy`). NULL with `error` filled on failure.
-static inline SSL_CTX *copenssl_shared_client_context(int mode, const char *ca_file, char *error, size_t error_len);
-
-/// A client context for one printer connection; NULL with `error` filled on failure.
-/// TLS 1.2 is the floor (printers speak only 1.2); `max_tls12` caps it too (FTPS needs that).
-static inline SSL_CTX *copenssl_client_context(copenssl_peer_policy *policy, const char *ca_file, int max_tls12,
-                                               char *error, size_t error_len) {
-    SSL_CTX *context = copenssl_shared_client_context(policy->mode, ca_file, error, error_len);
-    if (!context) { return NULL; }
-    if (max_tls12) { SSL_CTX_set_max_proto_version(context, TLS1_2_VERSION); }
-    SSL_CTX_set_app_data(context, policy);
-    return context;
-}
-
 /// A client context with what every printer connection shares: TLS 1.2 or newer, no compression,
 /// buffers handed back while idle. NULL with `error` filled on failure.
 static inline SSL_CTX *copenssl_new_client_context(char *error, size_t error_len) {
@@ -135,6 +120,38 @@ static inline SSL_CTX *copenssl_new_client_context(char *error, size_t error_len
     // A printer link is idle between reports: its 16 KB+ read and write buffers go back to the heap
     // meanwhile (about 34 KB less per printer; BENCHMARKS.md, benchmark 3).
     SSL_CTX_set_mode(context, SSL_MODE_RELEASE_BUFFERS);
+    return context;
+}
+
+/// Sets the checks of `mode` (COPENSSL_MODE_*) on `context`, whose trust anchors the caller loaded
+/// for the CA mode (`anchors_loaded`). Frees the context and returns NULL, with `error` naming
+/// `ca_name`, when the CA mode has none.
+static inline SSL_CTX *copenssl_apply_mode(SSL_CTX *context, int mode, int anchors_loaded, const char *ca_name,
+                                           char *error, size_t error_len) {
+    if (mode == COPENSSL_MODE_INSECURE) {
+        SSL_CTX_set_verify(context, SSL_VERIFY_NONE, NULL);
+        return context;
+    }
+    if (mode == COPENSSL_MODE_CA && !anchors_loaded) {
+        snprintf(error, error_len, "cannot load CA file %s", ca_name ? ca_name : "(none)");
+        SSL_CTX_free(context);
+        return NULL;
+    }
+    SSL_CTX_set_verify(context, SSL_VERIFY_PEER, copenssl_verify_callback);
+    return context;
+}
+
+/// A client context for one printer connection, `policy` as its app data; NULL with `error` filled
+/// on failure. TLS 1.2 is the floor (printers speak only 1.2); `max_tls12` caps it too (FTPS needs that).
+static inline SSL_CTX *copenssl_client_context(copenssl_peer_policy *policy, const char *ca_file, int max_tls12,
+                                               char *error, size_t error_len) {
+    SSL_CTX *context = copenssl_new_client_context(error, error_len);
+    if (!context) { return NULL; }
+    int loaded = policy->mode == COPENSSL_MODE_CA && SSL_CTX_load_verify_locations(context, ca_file, NULL) == 1;
+    context = copenssl_apply_mode(context, policy->mode, loaded, ca_file, error, error_len);
+    if (!context) { return NULL; }
+    if (max_tls12) { SSL_CTX_set_max_proto_version(context, TLS1_2_VERSION); }
+    SSL_CTX_set_app_data(context, policy);
     return context;
 }
 
@@ -157,41 +174,15 @@ static inline int copenssl_trust_pem(SSL_CTX *context, const unsigned char *pem,
     return added;
 }
 
-/// Like `copenssl_shared_client_context`, with the CA mode's trust anchors given as the PEM bytes
-/// the caller read (`ca_name` names them in the error), so the context holds exactly those bytes.
+/// A client context several connections share (no policy of its own: each connecting thread sets
+/// its policy, `copenssl_set_thread_policy`), with the CA mode's trust anchors given as the PEM
+/// bytes the caller read (`ca_name` names them in the error). NULL with `error` filled on failure.
 static inline SSL_CTX *copenssl_shared_client_context_pem(int mode, const unsigned char *ca_pem, size_t ca_length,
                                                           const char *ca_name, char *error, size_t error_len) {
     SSL_CTX *context = copenssl_new_client_context(error, error_len);
     if (!context) { return NULL; }
-    if (mode == COPENSSL_MODE_INSECURE) {
-        SSL_CTX_set_verify(context, SSL_VERIFY_NONE, NULL);
-        return context;
-    }
-    if (mode == COPENSSL_MODE_CA && copenssl_trust_pem(context, ca_pem, ca_length) == 0) {
-        snprintf(error, error_len, "cannot load CA file %s", ca_name ? ca_name : "(none)");
-        SSL_CTX_free(context);
-        return NULL;
-    }
-    SSL_CTX_set_verify(context, SSL_VERIFY_PEER, copenssl_verify_callback);
-    return context;
-}
-
-static inline SSL_CTX *copenssl_shared_client_context(int mode, const char *ca_file, char *error, size_t error_len) {
-    SSL_CTX *context = copenssl_new_client_context(error, error_len);
-    if (!context) { return NULL; }
-    if (mode == COPENSSL_MODE_INSECURE) {
-        SSL_CTX_set_verify(context, SSL_VERIFY_NONE, NULL);
-        return context;
-    }
-    if (mode == COPENSSL_MODE_CA) {
-        if (SSL_CTX_load_verify_locations(context, ca_file, NULL) != 1) {
-            snprintf(error, error_len, "cannot load CA file %s", ca_file ? ca_file : "(none)");
-            SSL_CTX_free(context);
-            return NULL;
-        }
-    }
-    SSL_CTX_set_verify(context, SSL_VERIFY_PEER, copenssl_verify_callback);
-    return context;
+    int loaded = mode == COPENSSL_MODE_CA && copenssl_trust_pem(context, ca_pem, ca_length) > 0;
+    return copenssl_apply_mode(context, mode, loaded, ca_name, error, error_len);
 }
 
 /// Writes the certificate's SHA-256 as 64 lower-case hex digits (empty on failure).
