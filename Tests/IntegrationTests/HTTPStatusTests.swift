@@ -95,6 +95,37 @@ import Glibc
         #expect(try await client.command("M8161") == ["ok"])
     }
 
+    /// The simulator keeps the ports it chose bound for its whole life: the HTTP port its
+    /// configuration names, which nothing listens on until a daemon starts, refuses another
+    /// simulator's probe bind (without `SO_REUSEADDR`), yet a server that sets `SO_REUSEADDR`, as the
+    /// daemon's endpoint does, can listen on it. Released between choosing and binding, two parallel
+    /// simulators could draw the same port and one never came up.
+    @Test func theSimulatorsPortsStayReservedUntilItsServersBindThem() async throws {
+        let harness = try await SimulatorHarness(models: "p1s")
+        defer { Task { await harness.stop() } }
+        let listen = harness.configText.split(separator: "\n").first { $0.hasPrefix("listen = \"127.0.0.1:") }
+        let port = try #require(listen.flatMap { Int($0.dropFirst("listen = \"127.0.0.1:".count).dropLast()) })
+        #expect(Self.bindLoopback(port: port, reuse: false) == EADDRINUSE, "a parallel simulator's probe is refused")
+        #expect(Self.bindLoopback(port: port, reuse: true) == 0, "a reusing server still binds and listens")
+    }
+
+    /// Binds 127.0.0.1:`port` (with `SO_REUSEADDR` when `reuse`) and listens; 0 or the errno.
+    static func bindLoopback(port: Int, reuse: Bool) -> Int32 {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var on: Int32 = reuse ? 1 : 0
+        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(descriptor, 1) == 0 else { return errno }
+        return 0
+    }
+
     /// The simulator's configuration with its `[http]` listen line pointed at `port`.
     static func listening(on port: Int, _ config: String) -> String {
         config.split(separator: "\n", omittingEmptySubsequences: false).map { line in

@@ -27,8 +27,12 @@ final class SimulatorHarness: Sendable {
         } else {
             simulator = try ChildProcess(sim)
         }
-        guard await simulator.waitForLine(timeout: .seconds(30), { $0.hasPrefix("ready ") }) != nil else {
-            throw HarnessError("simulator not ready: \(simulator.output) \(simulator.errorOutput)")
+        // Generous: on the 2-core CI machine, with every suite starting simulators at once, the
+        // broker, the FTPS server and the camera server (Python with GStreamer) start slowly.
+        guard await simulator.waitForLine(timeout: .seconds(60), { $0.hasPrefix("ready ") }) != nil else {
+            let log = (try? String(contentsOfFile: directory + "/mosquitto.log", encoding: .utf8)) ?? "(no log)"
+            throw HarnessError(
+                "simulator not ready: \(simulator.output) \(simulator.errorOutput); its log ends: \(log.suffix(3000))")
         }
         configPath = directory + "/bambu-serial.toml"
         Self.recordCodes(in: configText, name: (directory as NSString).lastPathComponent)

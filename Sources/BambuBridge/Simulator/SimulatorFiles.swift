@@ -207,45 +207,60 @@ struct SimulatorError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Free TCP ports on loopback for the simulator's listeners.
+/// Free TCP ports on loopback for the simulator's listeners, reserved for as long as the simulator runs.
 ///
-/// Chosen at random below the kernel's ephemeral range (`ip_local_port_range`) and checked by binding,
-/// not by binding port 0: the port is released before mosquitto, the FTPS server or a camera binds it,
-/// and a port 0 bind anywhere on the machine (another test's simulator, any outgoing connection) draws
-/// from the ephemeral range and could take it in between ("Address already in use" in parallel tests).
+/// Chosen at random below the kernel's ephemeral range (`ip_local_port_range`), not by binding port 0:
+/// a port 0 bind anywhere on the machine (any outgoing connection) draws from the ephemeral range.
+/// Each chosen port stays bound, with `SO_REUSEADDR` and without listening, by a socket that
+/// ``PortReservation`` holds: the simulator's own servers (mosquitto, pyftpdlib, gst-rtsp-server,
+/// the JPEG streams, the daemon's HTTP endpoint, all of which set `SO_REUSEADDR`) can still bind and
+/// listen on it, while the probe bind of another simulator starting in parallel (no `SO_REUSEADDR`)
+/// is refused and draws another port. Releasing the ports between choosing and binding them let two
+/// parallel test simulators take the same port, and one of them never came up.
 /// Falls back to port 0 when the ephemeral range leaves no room below it.
 enum FreePorts {
-    static func take(_ count: Int) throws -> [Int] {
+    static func take(_ count: Int) throws -> PortReservation {
         var sockets: [Int32] = []
-        defer { for socket in sockets { close(socket) } }
         var ports: [Int] = []
         let candidates = Self.quietRange()
         var attempts = 0
         while ports.count < count {
             attempts += 1
             let wanted = candidates.flatMap { attempts <= 20 * count ? Int.random(in: $0) : nil } ?? 0
-            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard descriptor >= 0 else { throw SimulatorError("socket failed") }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = UInt16(wanted).bigEndian
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
-            }
-            guard bound == 0 else {
-                close(descriptor)
+            guard let descriptor = Self.probe(port: wanted) else {
                 if wanted != 0 { continue }  // taken: draw another
-                throw SimulatorError("bind failed")
+                for socket in sockets { close(socket) }
+                throw SimulatorError("cannot bind a free port on 127.0.0.1")
             }
-            sockets.append(descriptor)
-            _ = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-            }
-            ports.append(Int(UInt16(bigEndian: address.sin_port)))
+            // The probe bound without SO_REUSEADDR, so nobody else holds the port; from now on the
+            // reservation lets a reusing server share it.
+            var reuse: Int32 = 1
+            _ = setsockopt(descriptor.socket, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+            sockets.append(descriptor.socket)
+            ports.append(descriptor.port)
         }
-        return ports
+        return PortReservation(ports: ports, sockets: sockets)
+    }
+
+    /// A socket bound to 127.0.0.1:`port` (0: any) without `SO_REUSEADDR`, and the port it got; nil when taken.
+    private static func probe(port: Int) -> (socket: Int32, port: Int)? {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { return nil }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+            }
+        }
+        guard bound else {
+            close(descriptor)
+            return nil
+        }
+        return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     /// 10000 up to the start of the ephemeral range, or nil when that leaves fewer than 1,000 ports.
@@ -272,5 +287,20 @@ enum FreePorts {
             }
         }
         return result == 0
+    }
+}
+
+/// Ports ``FreePorts`` chose, each held by a bound, non-listening socket until this is released.
+final class PortReservation: Sendable {
+    let ports: [Int]
+    private let sockets: [Int32]
+
+    init(ports: [Int], sockets: [Int32]) {
+        self.ports = ports
+        self.sockets = sockets
+    }
+
+    deinit {
+        for socket in sockets { close(socket) }
     }
 }

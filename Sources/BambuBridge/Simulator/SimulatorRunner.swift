@@ -25,6 +25,8 @@ final class SimulatorRunner: Sendable {
     private let internalPort: Int
     /// The port the generated configuration gives the daemon's HTTP endpoint (never a fixed one).
     private let httpPort: Int
+    /// Keeps every port above bound until the simulator ends, so no parallel simulator draws one.
+    private let reservation: PortReservation
     private let internalPassword: String
     private let interval: Double
     private let speed: Double
@@ -55,7 +57,8 @@ final class SimulatorRunner: Sendable {
         self.interval = interval
         self.speed = speed
         self.logger = logger
-        let ports = try FreePorts.take(3 * models.count + 2)
+        reservation = try FreePorts.take(3 * models.count + 2)
+        let ports = reservation.ports
         internalPort = ports[3 * models.count]
         httpPort = ports[3 * models.count + 1]
         internalPassword = String(UInt64.random(in: 0...UInt64.max), radix: 36)
@@ -122,6 +125,9 @@ final class SimulatorRunner: Sendable {
                         }
                     case .message(let topic, let payload):
                         handleRequest(topic: topic, payload: payload, at: simulatedNow(), client: client)
+                    case .disconnected(let failure, _) where !ready:
+                        // Its own broker refusing it, or nothing there: say so instead of waiting silently.
+                        say("warning the simulated printers cannot reach their broker on 127.0.0.1:\(internalPort) yet: \(failure)")
                     case .connecting, .disconnected:
                         break
                     }
