@@ -82,6 +82,10 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
         var unapplied: [HostPresenceWatcher.Change] = []
         /// Whether a `catchUp` is scheduled on the event loop for `unapplied`.
         var catchUpScheduled = false
+        /// Whether the event loop is in `readAndApply`, between reading the monitor's events and
+        /// applying `unapplied`: what arrives meanwhile is applied there, with no `catchUp` of its own
+        /// (one per line, four system calls that found nothing; benchmark 1).
+        var applying = false
 
         /// How many hosts have the port open once `unapplied` is applied.
         var openCountAfterUnapplied: Int {
@@ -165,7 +169,9 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
         self.input = input
         do {
             presence = try HostPresenceWatcher(path: slavePath)
+            // One read per wake-up: `HostInput` reads the master empty itself right after (benchmark 1).
             channel = try await NIOPipeBootstrap(group: loop)
+                .channelOption(.maxMessagesPerRead, value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(InboundForwarder(input: input))
@@ -205,50 +211,41 @@ package final class PseudoTerminal: HostPort, @unchecked Sendable {
     package func write(_ bytes: [UInt8], forHost generation: Int) { write(bytes, forHost: Optional(generation)) }
 
     private func write(_ bytes: [UInt8], forHost generation: Int?) {
-        enum Route { case done, retry, queued(ArraySlice<UInt8>) }
-        // Under the monitor's lock: events are handed out only by `drain` below, so an open the check
-        // missed is seen by the drain right after the write, and the reply is flushed before the new
-        // host's read can usually get it (a few system calls later; issue 8).
+        enum Route { case done, queued(ArraySlice<UInt8>) }
+        // Under the monitor's lock, after it handed out every event queued so far: events are handed
+        // out only by `drain` below, so an open the check missed is seen by the drain right after the
+        // write, and the reply is flushed before the new host's read can usually get it (a few system
+        // calls later; issue 8).
         let route = PresenceMonitor.shared.withEventsDrained { drain -> Route in
             var wrote = false
-            var route = Route.retry
-            var attempts = 0
-            while case .retry = route {
-                attempts += 1
-                // Learn of every open and close that happened before this write: none may get this reply.
-                if attempts > 1 { drain() }
-                route = state.withLock { state -> Route in
-                    guard state.attached, !state.closed, channel.isActive else { return .done }
-                    if let generation, generation != state.generation { return .done }
-                    if state.hostChangeUnapplied { return .done }
-                    // Events queued since the drain (other ports' too): read them first, so the check is as
-                    // of the write; bounded, as a busy farm's writes never stop queueing events.
-                    if attempts < 16, PresenceMonitor.shared.hasQueuedEvents() { return .retry }
-                    wrote = true
-                    guard channel.isWritable else {
-                        state.droppedWrites += 1
-                        return .done
-                    }
-                    if state.queuedWrites > 0 {
-                        state.queuedWrites += 1
-                        return .queued(bytes[...])
-                    }
-                    // Written under the lock: `close()` cannot close the descriptor meanwhile.
-                    var written = 0
-                    while written < bytes.count {
-                        let count = bytes[written...].withUnsafeBytes { Glibc.write(masterDescriptor, $0.baseAddress, $0.count) }
-                        if count > 0 {
-                            written += count
-                        } else if count < 0 && errno == EINTR {
-                            continue
-                        } else {
-                            break  // EAGAIN: the pty is full; NIO writes the rest when it drains
-                        }
-                    }
-                    guard written < bytes.count else { return .done }
-                    state.queuedWrites += 1
-                    return .queued(bytes[written...])
+            let route = state.withLock { state -> Route in
+                guard state.attached, !state.closed, channel.isActive else { return .done }
+                if let generation, generation != state.generation { return .done }
+                if state.hostChangeUnapplied { return .done }
+                wrote = true
+                guard channel.isWritable else {
+                    state.droppedWrites += 1
+                    return .done
                 }
+                if state.queuedWrites > 0 {
+                    state.queuedWrites += 1
+                    return .queued(bytes[...])
+                }
+                // Written under the lock: `close()` cannot close the descriptor meanwhile.
+                var written = 0
+                while written < bytes.count {
+                    let count = bytes[written...].withUnsafeBytes { Glibc.write(masterDescriptor, $0.baseAddress, $0.count) }
+                    if count > 0 {
+                        written += count
+                    } else if count < 0 && errno == EINTR {
+                        continue
+                    } else {
+                        break  // EAGAIN: the pty is full; NIO writes the rest when it drains
+                    }
+                }
+                guard written < bytes.count else { return .done }
+                state.queuedWrites += 1
+                return .queued(bytes[written...])
             }
             if wrote {
                 drain()
@@ -362,7 +359,7 @@ final class HostInput: Sendable {
             // The last host left: what it did not read goes now, not when the event loop gets to the
             // close, as the next host may open and read before that (its replies are dropped already).
             if change == .closed, state.openCountAfterUnapplied == 0 { tcflush(slave, TCIFLUSH) }
-            guard !state.catchUpScheduled else { return false }
+            guard !state.catchUpScheduled, !state.applying else { return false }
             state.catchUpScheduled = true
             return true
         }
@@ -409,10 +406,12 @@ final class HostInput: Sendable {
         guard !state.withLock({ $0.closed }) else { return }
         tcflow(slave, TCOOFF)
         defer { tcflow(slave, TCOON) }
+        state.withLock { $0.applying = true }
         PresenceMonitor.shared.drainEvents()
         let chunk = (bytes ?? []) + readAvailable()
         state.withLock { state in
             state.catchUpScheduled = false
+            state.applying = false
             guard !state.closed else { return }
             let changes = state.unapplied
             state.unapplied = []

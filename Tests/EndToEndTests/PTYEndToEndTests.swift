@@ -100,6 +100,20 @@ struct Slot {
         #expect(!FileManager.default.fileExists(atPath: slot.path))
     }
 
+    /// A host that opens the port and writes nothing, then leaves, is seen both times: nothing reads
+    /// the master for it, so only the presence thread's doorbell (opens and closes) can tell. Many
+    /// rounds, so the doorbell ringing a moment before the ordered events arrive is exercised too.
+    @Test func aSilentHostIsSeenComingAndGoing() async throws {
+        let slot = try await Slot.start()
+        for round in 1...50 {
+            let client = try SerialClient(path: slot.path)
+            #expect(await Wait.until(timeout: .seconds(5)) { slot.port.isHostAttached }, "round \(round): open not seen")
+            client.close()
+            #expect(await Wait.until(timeout: .seconds(5)) { !slot.port.isHostAttached }, "round \(round): close not seen")
+        }
+        await slot.stop()
+    }
+
     @Test func garbageAndHugeLinesNeverWedgeThePort() async throws {
         let slot = try await Slot.start()
         let client = try SerialClient(path: slot.path)
