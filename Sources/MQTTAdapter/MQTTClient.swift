@@ -235,6 +235,16 @@ package final class MQTTClient: @unchecked Sendable {
         }
         while isRunning {
             continuation.yield(.connecting)
+            // Set up until it works: a CA file that cannot be loaded (unreadable, not PEM) is read
+            // again on each attempt, so fixing it brings the printer back without a reload.
+            if !link.tlsConfigured {
+                if let failure = configureTLS(link.handle, policy: link.policy) {
+                    guard isRunning else { break }
+                    backOff(after: failure, link)
+                    continue
+                }
+                link.tlsConfigured = true
+            }
             copenssl_policy_reset(link.policy)
             if let pin = shared.withLockedValue({ $0.pin }) { copy(pin, into: &link.policy.pointee.expected_pin) }
             link.callbacks.reset()
@@ -272,7 +282,7 @@ package final class MQTTClient: @unchecked Sendable {
         if !skip { wake.wait(for: delay) }
     }
 
-    /// The handle, TLS policy and callback state of this client, or nil (reported) when they cannot be made.
+    /// The handle, TLS policy and callback state of this client, or nil (reported) when the handle cannot be made.
     private func makeLink() -> LinkResources? {
         let callbacks = CallbackContext(continuation: continuation, subscriptions: endpoint.subscriptions)
         let callbacksPointer = Unmanaged.passRetained(callbacks).toOpaque()
@@ -288,13 +298,7 @@ package final class MQTTClient: @unchecked Sendable {
         _ = mosquitto_username_pw_set(handle, endpoint.username, endpoint.password)
         let policy = UnsafeMutablePointer<copenssl_peer_policy>.allocate(capacity: 1)
         policy.initialize(to: copenssl_peer_policy())
-        let link = LinkResources(handle: handle, policy: policy, callbacks: callbacks, callbacksPointer: callbacksPointer)
-        if let failure = configureTLS(handle, policy: policy) {
-            continuation.yield(.disconnected(failure, retryIn: .zero))
-            finish(link)
-            return nil
-        }
-        return link
+        return LinkResources(handle: handle, policy: policy, callbacks: callbacks, callbacksPointer: callbacksPointer)
     }
 
     /// Frees the link's resources and wakes whoever waits in `stop`.
@@ -449,6 +453,8 @@ private final class LinkResources: @unchecked Sendable {
     let callbacksPointer: UnsafeMutableRawPointer
     /// Failed attempts since the last connection that came up (the backoff's exponent).
     var attempt = 0
+    /// Whether `configureTLS` succeeded on this handle (it is retried until it does).
+    var tlsConfigured = false
 
     init(
         handle: OpaquePointer, policy: UnsafeMutablePointer<copenssl_peer_policy>, callbacks: CallbackContext,

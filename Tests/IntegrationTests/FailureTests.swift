@@ -119,6 +119,39 @@ import Glibc
         await harness.stop()
     }
 
+    /// A CA file that exists but cannot be loaded (here: not PEM) is a clear message, not a client
+    /// that gave up: it is read again on each attempt, and once fixed the printer connects without a reload.
+    @Test func caFileThatCannotBeLoadedIsRetriedUntilFixed() async throws {
+        let harness = try await SimulatorHarness(models: "x1c")
+        let caFile = harness.directory + "/broken-ca.pem"
+        try "not a certificate\n".write(toFile: caFile, atomically: true, encoding: .utf8)
+        var goodCA = ""
+        let path = try harness.writeConfig(
+            config(harness, keep: "x1c") { block in
+                if let range = block.range(of: #"ca_file = "[^"]*""#, options: .regularExpression) {
+                    goodCA = String(block[range].dropFirst("ca_file = \"".count).dropLast())
+                }
+                return block.replacingOccurrences(
+                    of: #"ca_file = "[^"]*""#, with: "ca_file = \"\(caFile)\"", options: .regularExpression)
+            })
+        try #require(!goodCA.isEmpty, "the simulator's configuration names a CA file")
+        let (daemon, _) = try await harness.startDaemon(config: path)
+        let client = try SerialClient(path: harness.port("x1c"))
+        try client.write("M400\n")
+        let lines = await client.readLines(timeout: .seconds(8)) { $0.contains { $0.contains("cannot load CA file") } }
+        #expect(lines.contains { $0.contains("x1c:") && $0.contains("cannot load CA file \(caFile)") }, "\(lines)")
+        #expect(harness.requests(for: "x1c").isEmpty)
+
+        try FileManager.default.removeItem(atPath: caFile)
+        try FileManager.default.copyItem(atPath: goodCA, toPath: caFile)
+        #expect(
+            await Wait.until(timeout: .seconds(40)) { !harness.requests(for: "x1c").isEmpty },
+            "no request after the CA file was fixed: \(daemon.errorOutput.suffix(10))")
+        client.close()
+        await daemon.terminate()
+        await harness.stop()
+    }
+
     @Test func brokerRestartReconnectsOnTheSamePort() async throws {
         let harness = try await SimulatorHarness(models: "x1c")
         let (daemon, _) = try await harness.startDaemon()
