@@ -25,12 +25,8 @@ package struct LineAssembler: Sendable {
     }
 
     /// Adds bytes and returns the lines they complete, in order. Empty lines are returned too.
-    package mutating func push(_ bytes: some Sequence<UInt8>) -> [Line] {
-        push(Array(bytes))
-    }
-
-    /// The same for an array, which is what the pty delivers: it scans for line ends instead of
-    /// going byte by byte, and a line that arrived whole is copied once (benchmark 1).
+    /// It scans for line ends instead of going byte by byte, and a line that arrived whole is
+    /// copied once (benchmark 1).
     package mutating func push(_ bytes: [UInt8]) -> [Line] {
         var lines: [Line] = []
         bytes.withUnsafeBufferPointer { input in
