@@ -341,29 +341,20 @@ struct JSONParser: ~Copyable {
         elements.capacity > 2 * elements.count + 8 ? Array(elements[...]) : elements
     }
 
-    /// A 256-bit Bloom filter over key fingerprints (four words rather than a SIMD vector, which
-    /// would be updated through memory).
+    /// A 1024-bit Bloom filter over key fingerprints (their top ten bits), on the stack.
+    ///
+    /// Large enough that the ~100 keys of a `print` body rarely collide (each collision costs a
+    /// comparison with the object's earlier keys); one word is read and written per key.
     struct KeyFilter {
-        private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        private var words = InlineArray<16, UInt64>(repeating: 0)
 
         /// Adds a fingerprint; returns whether its bit was already set (a possible duplicate).
+        @inline(__always)
         mutating func insert(_ fingerprint: UInt64) -> Bool {
-            let bit: UInt64 = 1 << ((fingerprint >> 56) & 63)
-            let seen: Bool
-            switch fingerprint >> 62 {
-            case 0:
-                seen = words.0 & bit != 0
-                words.0 |= bit
-            case 1:
-                seen = words.1 & bit != 0
-                words.1 |= bit
-            case 2:
-                seen = words.2 & bit != 0
-                words.2 |= bit
-            default:
-                seen = words.3 & bit != 0
-                words.3 |= bit
-            }
+            let word = Int(truncatingIfNeeded: fingerprint >> 60)
+            let bit: UInt64 = 1 << ((fingerprint >> 54) & 63)
+            let seen = words[word] & bit != 0
+            words[word] |= bit
             return seen
         }
     }
