@@ -1223,10 +1223,18 @@ extension JSONParser {
     /// Whether the `.string` token at `index` has exactly the UTF-8 of `text` (for a key, `false` may still be a canonically
     /// equal string: callers fall back to `String` comparison then).
     func rawBytes(at index: Int, equalUTF8Of text: String) -> Bool {
-        let raw = rawBytes(at: index)
-        guard text.utf8.count == raw.count else { return false }
-        var text = text  // `withUTF8` reads a native string in place and a small one from a stack copy
-        return text.withUTF8 { Self.sameContents($0, raw) }
+        Self.utf8(of: text, is: rawBytes(at: index))
+    }
+
+    /// Whether the UTF-8 of `text` is exactly `raw`.
+    ///
+    /// Reads a native or small string in place (without copying or retaining it); a bridged string,
+    /// which no parse makes, byte by byte.
+    @inline(__always)
+    static func utf8(of text: String, is raw: UnsafeBufferPointer<UInt8>) -> Bool {
+        let utf8 = text.utf8
+        guard utf8.count == raw.count else { return false }
+        return utf8.withContiguousStorageIfAvailable { sameContents($0, raw) } ?? utf8.elementsEqual(raw)
     }
 
     /// The value index of the member `name` of the object at `index`, or `nil`.
@@ -1255,13 +1263,46 @@ extension JSONParser {
         case (.int, .int(let value)): return value == Int64(bitPattern: token.payload)
         case (.double, .double(let value)): return value.bitPattern == token.payload
         case (.true, .bool(true)), (.false, .bool(false)), (.null, .null): return true
-        case (.string, .string(let text)): return rawBytes(at: index, equalUTF8Of: text)
+        case (.string, .string(let text)):
+            return Self.utf8(of: text, is: UnsafeBufferPointer(start: cursor(at: Int(token.start)), count: token.length))
         case (.decodedString, .string(let text)):
             // Bytes, not `==`: canonically equal spellings ("\u212a" and "K") are different values here.
             var decoded = decodedStrings[Int(truncatingIfNeeded: token.payload)]
-            var stored = text
-            return decoded.withUTF8 { left in stored.withUTF8 { right in Self.sameContents(left, right) } }
+            return decoded.withUTF8 { Self.utf8(of: text, is: $0) }
         default: return false
+        }
+    }
+
+    /// Whether the value at `index` is exactly `stored`: what `value(at:)` would build, down to the
+    /// bytes of every key and string and the bits of every number, members in the same order.
+    ///
+    /// Lets a merge keep a stored container a report sends again unchanged (`hms`, `lights_report`,
+    /// the `get_version` modules) instead of building an equal one to replace it.
+    func value(at index: Int, isIdenticalTo stored: JSONValue) -> Bool {
+        let token = token(at: index)
+        switch (token.kind, stored) {
+        case (.object, .object(let object)):
+            guard object.count == Int(token.start) else { return false }
+            var key = index + 1
+            for (name, value) in object {
+                guard Self.utf8(of: name, is: rawBytes(at: key)), self.value(at: key + 1, isIdenticalTo: value) else {
+                    return false
+                }
+                key = valueEnd(at: key + 1)
+            }
+            return true
+        case (.array, .array(let elements)):
+            guard elements.count == Int(token.start) else { return false }
+            var element = index + 1
+            for value in elements {
+                guard self.value(at: element, isIdenticalTo: value) else { return false }
+                element = valueEnd(at: element)
+            }
+            return true
+        case (.object, _), (.array, _):
+            return false
+        default:
+            return scalar(at: index, isIdenticalTo: stored)
         }
     }
 
@@ -1300,11 +1341,25 @@ extension JSONParser {
     }
 
     /// Whether two buffers hold the same bytes (any length).
+    ///
+    /// Short ones (most keys and values) compare as two overlapping words of four, two or one bytes,
+    /// never reading outside either buffer.
     @inline(__always)
     static func sameContents(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        if lhs.count >= 8 { return sameBytes(lhs, rhs) }
-        for offset in 0..<lhs.count where lhs[offset] != rhs[offset] { return false }
-        return true
+        let count = lhs.count
+        guard count == rhs.count else { return false }
+        if count >= 8 { return sameBytes(lhs, rhs) }
+        guard count > 0, let left = lhs.baseAddress, let right = rhs.baseAddress else { return true }
+        if count >= 4 {
+            return Self.word32(at: left) == Self.word32(at: right)
+                && Self.word32(at: left + (count - 4)) == Self.word32(at: right + (count - 4))
+        }
+        if count >= 2 {
+            let last = count - 2
+            return UnsafeRawPointer(left).loadUnaligned(as: UInt16.self) == UnsafeRawPointer(right).loadUnaligned(as: UInt16.self)
+                && UnsafeRawPointer(left + last).loadUnaligned(as: UInt16.self)
+                    == UnsafeRawPointer(right + last).loadUnaligned(as: UInt16.self)
+        }
+        return left.pointee == right.pointee
     }
 }
