@@ -101,6 +101,7 @@ package struct JSONObject: Sendable {
     /// Whether there is a member at `position` and its key is exactly the UTF-8 bytes `raw`.
     ///
     /// For the merge straight from a scanned text: reads the stored key in place, without copying it.
+    @inline(__always)
     func key(at position: Int, isUTF8 raw: UnsafeBufferPointer<UInt8>) -> Bool {
         entries.withUnsafeBufferPointer { entries in
             position < entries.count && JSONParser.utf8(of: entries[position].key, is: raw)

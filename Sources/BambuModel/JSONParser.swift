@@ -921,6 +921,9 @@ extension JSONParser {
     }
 
     /// Scans the value at `cursor` (not whitespace); returns the cursor after it.
+    ///
+    /// Inlined into the container scans, so a member's string or number is read without two calls.
+    @inline(__always)
     private mutating func scanValue(_ cursor: Cursor, _ end: Cursor) throws(TapeStop) -> Cursor {
         guard cursor < end else { throw TapeStop() }
         switch cursor.pointee {
@@ -1097,6 +1100,7 @@ extension JSONParser {
         }
     }
 
+    @inline(__always)
     private mutating func scanString(_ quote: Cursor, _ end: Cursor) throws(TapeStop) -> Cursor {
         let start = quote + 1
         let stop = Self.plainRunEnd(start, end)
@@ -1257,6 +1261,7 @@ extension JSONParser {
     /// Whether the scalar at `index` is exactly `stored` (same case, same bits, same text).
     ///
     /// A `true` answer lets a merge keep the stored value instead of building an equal one.
+    @inline(__always)
     func scalar(at index: Int, isIdenticalTo stored: JSONValue) -> Bool {
         let token = token(at: index)
         switch (token.kind, stored) {
