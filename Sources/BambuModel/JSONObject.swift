@@ -111,6 +111,7 @@ package struct JSONObject: Sendable {
     /// What `body` says of the value at `position` (which must be valid), read in place.
     ///
     /// For the merge straight from a scanned text, which compares most stored values without keeping them.
+    @inline(__always)
     func withValue<Result>(at position: Int, _ body: (JSONValue) -> Result) -> Result {
         entries.withUnsafeBufferPointer { entries in body(entries[position].value) }
     }

@@ -1264,16 +1264,30 @@ extension JSONParser {
     @inline(__always)
     func scalar(at index: Int, isIdenticalTo stored: JSONValue) -> Bool {
         let token = token(at: index)
+        guard token.kind == .decodedString else { return Self.scalar(token, of: cursor(at: 0), isIdenticalTo: stored) }
+        guard case .string(let text) = stored else { return false }
+        // Bytes, not `==`: canonically equal spellings ("\u212a" and "K") are different values here.
+        var decoded = decodedStrings[Int(truncatingIfNeeded: token.payload)]
+        return decoded.withUTF8 { Self.utf8(of: text, is: $0) }
+    }
+
+    /// The scalar token at `index`, for `scalar(_:of:isIdenticalTo:)`.
+    func scalarToken(at index: Int) -> JSONToken { token(at: index) }
+
+    /// The first byte of the scanned text, for `scalar(_:of:isIdenticalTo:)`.
+    var textStart: UnsafePointer<UInt8> { cursor(at: 0) }
+
+    /// `scalar(at:isIdenticalTo:)` for a token of the text at `text`, needing nothing else of the parser
+    /// (so a closure that reads a stored value in place can call it); a string with escapes is
+    /// never found identical here, which only costs building an equal value.
+    @inline(__always)
+    static func scalar(_ token: JSONToken, of textStart: UnsafePointer<UInt8>, isIdenticalTo stored: JSONValue) -> Bool {
         switch (token.kind, stored) {
         case (.int, .int(let value)): return value == Int64(bitPattern: token.payload)
         case (.double, .double(let value)): return value.bitPattern == token.payload
         case (.true, .bool(true)), (.false, .bool(false)), (.null, .null): return true
         case (.string, .string(let text)):
-            return Self.utf8(of: text, is: UnsafeBufferPointer(start: cursor(at: Int(token.start)), count: token.length))
-        case (.decodedString, .string(let text)):
-            // Bytes, not `==`: canonically equal spellings ("\u212a" and "K") are different values here.
-            var decoded = decodedStrings[Int(truncatingIfNeeded: token.payload)]
-            return decoded.withUTF8 { Self.utf8(of: text, is: $0) }
+            return utf8(of: text, is: UnsafeBufferPointer(start: textStart + Int(token.start), count: token.length))
         default: return false
         }
     }

@@ -245,7 +245,9 @@ extension ReportMerge {
                 stored.modifyValue(at: position) { existing in merge(tapeAt: value, &parser, into: &existing, key: key) }
             default:
                 // A scalar always replaces; an identical one is simply kept.
-                if !stored.withValue(at: position, { parser.scalar(at: value, isIdenticalTo: $0) }) {
+                let token = parser.scalarToken(at: value)
+                let text = parser.textStart
+                if !stored.withValue(at: position, { JSONParser.scalar(token, of: text, isIdenticalTo: $0) }) {
                     stored.replaceValue(at: position, with: parser.value(at: value))
                 }
             }
