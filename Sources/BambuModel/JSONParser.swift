@@ -346,16 +346,21 @@ struct JSONParser: ~Copyable {
     /// Large enough that the ~100 keys of a `print` body rarely collide (each collision costs a
     /// comparison with the object's earlier keys); one word is read and written per key.
     struct KeyFilter {
-        private var words = InlineArray<16, UInt64>(repeating: 0)
+        /// Sixteen words (a tuple rather than `InlineArray`, which needs Swift 6.2; the package builds with 6.0).
+        private var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                            UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
         /// Adds a fingerprint; returns whether its bit was already set (a possible duplicate).
         @inline(__always)
         mutating func insert(_ fingerprint: UInt64) -> Bool {
-            let word = Int(truncatingIfNeeded: fingerprint >> 60)
+            let offset = Int(truncatingIfNeeded: fingerprint >> 60) &* 8  // the word: 0...15, in bounds
             let bit: UInt64 = 1 << ((fingerprint >> 54) & 63)
-            let seen = words[word] & bit != 0
-            words[word] |= bit
-            return seen
+            return withUnsafeMutableBytes(of: &words) { words in
+                let old = words.load(fromByteOffset: offset, as: UInt64.self)
+                words.storeBytes(of: old | bit, toByteOffset: offset, as: UInt64.self)
+                return old & bit != 0
+            }
         }
     }
 
