@@ -98,15 +98,22 @@ package struct JSONObject: Sendable {
         return position(of: key)
     }
 
-    /// Whether the key at `position` (which must be valid) is exactly the UTF-8 bytes `raw`.
+    /// Whether there is a member at `position` and its key is exactly the UTF-8 bytes `raw`.
     ///
     /// For the merge straight from a scanned text: reads the stored key in place, without copying it.
+    @inline(__always)
     func key(at position: Int, isUTF8 raw: UnsafeBufferPointer<UInt8>) -> Bool {
         entries.withUnsafeBufferPointer { entries in
-            let key = entries[position].key.utf8
-            guard key.count == raw.count else { return false }
-            return key.withContiguousStorageIfAvailable { JSONParser.sameContents($0, raw) } ?? key.elementsEqual(raw)
+            position < entries.count && JSONParser.utf8(of: entries[position].key, is: raw)
         }
+    }
+
+    /// What `body` says of the value at `position` (which must be valid), read in place.
+    ///
+    /// For the merge straight from a scanned text, which compares most stored values without keeping them.
+    @inline(__always)
+    func withValue<Result>(at position: Int, _ body: (JSONValue) -> Result) -> Result {
+        entries.withUnsafeBufferPointer { entries in body(entries[position].value) }
     }
 
     /// Appends a key that is known not to be present.

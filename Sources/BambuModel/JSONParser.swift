@@ -127,8 +127,12 @@ struct JSONParser: ~Copyable {
     /// (every AMS tray has the same keys), so reserving that much usually allocates each container once.
     private var objectSizeHints: [Int]
     private var arraySizeHints: [Int]
-    /// The tokens of a text scanned by `withTape` (empty for a plain parse).
-    private var tokens: [JSONToken] = []
+    /// The tokens of a text scanned by `withTape` (none for a plain parse): `tokenCount` of them in
+    /// storage the parser allocates, grows and frees itself, so appending a token is a store and a
+    /// count (no uniqueness or capacity checks of an `Array` per token).
+    private var tokens: UnsafeMutablePointer<JSONToken>?
+    private var tokenCount = 0
+    private var tokenCapacity = 0
     /// The decoded text of tape strings that held escapes, by `JSONToken.payload`.
     private var decodedStrings: [String] = []
 
@@ -146,6 +150,8 @@ struct JSONParser: ~Copyable {
         swap(&arraySizeHints, &cache.arraySizeHints)
         swap(&fingerprintStack, &cache.fingerprintStack)
     }
+
+    deinit { tokens?.deallocate() }
 
     /// Gives the cache's storage back, with what this text added.
     private mutating func returnStorage(to cache: inout JSONParseCache) {
@@ -335,30 +341,26 @@ struct JSONParser: ~Copyable {
         elements.capacity > 2 * elements.count + 8 ? Array(elements[...]) : elements
     }
 
-    /// A 256-bit Bloom filter over key fingerprints (four words rather than a SIMD vector, which
-    /// would be updated through memory).
+    /// A 1024-bit Bloom filter over key fingerprints (their top ten bits), on the stack.
+    ///
+    /// Large enough that the ~100 keys of a `print` body rarely collide (each collision costs a
+    /// comparison with the object's earlier keys); one word is read and written per key.
     struct KeyFilter {
-        private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        /// Sixteen words (a tuple rather than `InlineArray`, which needs Swift 6.2; the package builds with 6.0).
+        private var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                            UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
         /// Adds a fingerprint; returns whether its bit was already set (a possible duplicate).
+        @inline(__always)
         mutating func insert(_ fingerprint: UInt64) -> Bool {
-            let bit: UInt64 = 1 << ((fingerprint >> 56) & 63)
-            let seen: Bool
-            switch fingerprint >> 62 {
-            case 0:
-                seen = words.0 & bit != 0
-                words.0 |= bit
-            case 1:
-                seen = words.1 & bit != 0
-                words.1 |= bit
-            case 2:
-                seen = words.2 & bit != 0
-                words.2 |= bit
-            default:
-                seen = words.3 & bit != 0
-                words.3 |= bit
+            let offset = Int(truncatingIfNeeded: fingerprint >> 60) &* 8  // the word: 0...15, in bounds
+            let bit: UInt64 = 1 << ((fingerprint >> 54) & 63)
+            return withUnsafeMutableBytes(of: &words) { words in
+                let old = words.load(fromByteOffset: offset, as: UInt64.self)
+                words.storeBytes(of: old | bit, toByteOffset: offset, as: UInt64.self)
+                return old & bit != 0
             }
-            return seen
         }
     }
 
@@ -757,7 +759,8 @@ struct JSONToken {
         case object
         /// `start` = element count, `payload` = the index of the token after the array's last one.
         case array
-        /// Raw bytes without escapes: `start` = byte offset, `payload` = length.
+        /// Raw bytes without escapes: `start` = byte offset, the low 32 bits of `payload` = length (an
+        /// object key keeps 32 bits of its fingerprint in the high ones, for the repeated-key check).
         case string
         /// A string with escapes: `payload` = its index in the parser's decoded strings.
         case decodedString
@@ -779,196 +782,444 @@ struct JSONToken {
         self.start = start
         self.payload = payload
     }
+
+    /// The byte length of a `.string` token.
+    var length: Int { Int(truncatingIfNeeded: UInt32(truncatingIfNeeded: payload)) }
 }
 
-extension JSONParser {
-    /// Why a scan gave up on a valid text: the caller then parses it the plain way.
-    private static let tapeUnsupported = JSONParseError(offset: 0, message: "not handled by the tape")
+/// Why a tape scan stopped: the text is not JSON, or it has what the tape leaves to the plain parser.
+///
+/// Carries nothing: the caller then parses the text the plain way, which gives the error (or the value).
+struct TapeStop: Error {}
 
+extension JSONParser {
     /// Scans `bytes` into tokens and lets `body` read them; `nil` when the text is not JSON or has
     /// what the tape leaves to the plain parser: an object key with escapes or non-ASCII bytes, a key
-    /// that may repeat in its object, or a text over 4 GB.
+    /// repeated in its object, or a text over 4 GB.
     ///
     /// Object keys on the tape are therefore plain ASCII, so they compare byte by byte with ASCII names.
     static func withTape<Result>(
         _ bytes: UnsafeBufferPointer<UInt8>, cache: inout JSONParseCache, _ body: (inout JSONParser) -> Result
     ) -> Result? {
-        guard UInt(bytes.count) < UInt(UInt32.max) else { return nil }  // offsets are kept as UInt32
+        // Offsets are kept as UInt32; an empty text is not JSON (the plain parser says why).
+        guard UInt(bytes.count) < UInt(UInt32.max), let base = bytes.baseAddress else { return nil }
         var parser = JSONParser(bytes, cache: &cache)
         defer { parser.returnStorage(to: &cache) }
-        parser.tokens.reserveCapacity(bytes.count / 8 + 4)  // a compact X1C report: one token per 9 bytes
-        do {
-            parser.skipWhitespace()
-            try parser.scanValue()
-            parser.skipWhitespace()
-            guard parser.position == bytes.count else { return nil }
+        parser.reserveTokens(bytes.count / 8 + 16)  // a compact X1C report: one token per 8.5 bytes
+        let end = base + bytes.count
+        do throws(TapeStop) {
+            let after = try parser.scanValue(parser.skipSpace(base, end), end)
+            guard parser.skipSpace(after, end) == end else { return nil }
         } catch {
             return nil
         }
         return body(&parser)
     }
 
-    private mutating func scanValue() throws(JSONParseError) {
-        guard let byte = peek() else { throw error("unexpected end of input") }
-        switch byte {
-        case UInt8(ascii: "{"): try scanObject()
-        case UInt8(ascii: "["): try scanArray()
-        case UInt8(ascii: "\""): try scanString()
-        case UInt8(ascii: "t"):
-            _ = try parseLiteral("true", .null)
-            tokens.append(JSONToken(.true))
-        case UInt8(ascii: "f"):
-            _ = try parseLiteral("false", .null)
-            tokens.append(JSONToken(.false))
-        case UInt8(ascii: "n"):
-            _ = try parseLiteral("null", .null)
-            tokens.append(JSONToken(.null))
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            switch try parseNumber() {
-            case .int(let value): tokens.append(JSONToken(.int, payload: UInt64(bitPattern: value)))
-            case .double(let value): tokens.append(JSONToken(.double, payload: value.bitPattern))
-            default: throw Self.tapeUnsupported
+    // MARK: Scanning into the tape
+
+    // The scan works on a cursor passed in and returned (kept in a register rather than in `position`)
+    // and reads only below `end`. It never builds a value: strings are byte ranges, numbers bit patterns.
+
+    private typealias Cursor = UnsafePointer<UInt8>
+
+    /// Makes room for `capacity` tokens (the storage is empty).
+    private mutating func reserveTokens(_ capacity: Int) {
+        tokens = UnsafeMutablePointer<JSONToken>.allocate(capacity: capacity)
+        tokenCapacity = capacity
+    }
+
+    /// Appends a token; returns its index.
+    @inline(__always)
+    @discardableResult
+    private mutating func appendToken(_ token: JSONToken) -> Int {
+        if tokenCount == tokenCapacity { growTokens() }
+        let index = tokenCount
+        (tokens.unsafelyUnwrapped + index).initialize(to: token)
+        tokenCount = index + 1
+        return index
+    }
+
+    /// Doubles the token storage (tokens are plain values, so moving them is a copy).
+    private mutating func growTokens() {
+        let capacity = max(2 * tokenCapacity, 16)
+        let grown = UnsafeMutablePointer<JSONToken>.allocate(capacity: capacity)
+        if let tokens {
+            grown.moveInitialize(from: tokens, count: tokenCount)
+            tokens.deallocate()
+        }
+        tokens = grown
+        tokenCapacity = capacity
+    }
+
+    /// The byte offset of `cursor` in the text.
+    @inline(__always)
+    private func offset(of cursor: Cursor) -> Int { cursor - bytes.baseAddress.unsafelyUnwrapped }
+
+    /// The cursor at byte offset `offset` of the text.
+    @inline(__always)
+    private func cursor(at offset: Int) -> Cursor { bytes.baseAddress.unsafelyUnwrapped + offset }
+
+    /// The eight bytes at `cursor` as a little-endian word; the caller guarantees they are below `end`.
+    @inline(__always)
+    private static func word(at cursor: Cursor) -> UInt64 {
+        UInt64(littleEndian: UnsafeRawPointer(cursor).loadUnaligned(as: UInt64.self))
+    }
+
+    /// The first byte at or after `cursor` that is not whitespace, or `end`.
+    @inline(__always)
+    private func skipSpace(_ cursor: Cursor, _ end: Cursor) -> Cursor {
+        // Compact text has no whitespace: one comparison decides (whitespace is 0x09...0x20).
+        guard cursor < end, cursor.pointee <= 0x20 else { return cursor }
+        return skipSpaceRun(cursor, end)
+    }
+
+    /// `skipSpace` past at least one byte at or below 0x20.
+    private func skipSpaceRun(_ start: Cursor, _ end: Cursor) -> Cursor {
+        var cursor = start
+        while cursor < end {
+            switch cursor.pointee {
+            case 0x20:
+                // Indented text: skip to the first non-space byte of the next eight (the lowest non-zero
+                // byte of `word ^ spaces`).
+                guard end - cursor >= 8 else {
+                    cursor += 1
+                    continue
+                }
+                let others = Self.word(at: cursor) ^ 0x2020_2020_2020_2020
+                cursor += others == 0 ? 8 : others.trailingZeroBitCount >> 3
+            case 0x09, 0x0A, 0x0D:
+                cursor += 1
+            default:
+                return cursor
             }
-        default: throw error("unexpected character")
+        }
+        return cursor
+    }
+
+    /// The high bit of each byte of `chunk` that is `"`, `\` or below 0x20, and of some bytes above
+    /// such a byte. The lowest flag is always a true match (borrows only propagate upwards).
+    @inline(__always)
+    private static func stringStops(_ chunk: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let quote = chunk ^ (ones &* 0x22)
+        let backslash = chunk ^ (ones &* 0x5C)
+        return ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash | (chunk &- ones &* 0x20) & ~chunk)
+            & 0x8080_8080_8080_8080
+    }
+
+    /// The first `"`, `\` or control byte at or after `cursor`, or `end`.
+    @inline(__always)
+    private static func plainRunEnd(_ start: Cursor, _ end: Cursor) -> Cursor {
+        var cursor = start
+        while end - cursor >= 8 {
+            let flags = stringStops(word(at: cursor))
+            if flags != 0 { return cursor + flags.trailingZeroBitCount >> 3 }
+            cursor += 8
+        }
+        while cursor < end {
+            let byte = cursor.pointee
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { return cursor }
+            cursor += 1
+        }
+        return cursor
+    }
+
+    /// Scans the value at `cursor` (not whitespace); returns the cursor after it.
+    ///
+    /// Inlined into the container scans, so a member's string or number is read without two calls.
+    @inline(__always)
+    private mutating func scanValue(_ cursor: Cursor, _ end: Cursor) throws(TapeStop) -> Cursor {
+        guard cursor < end else { throw TapeStop() }
+        switch cursor.pointee {
+        case UInt8(ascii: "\""): return try scanString(cursor, end)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try scanNumber(cursor, end)
+        case UInt8(ascii: "{"): return try scanObject(cursor, end)
+        case UInt8(ascii: "["): return try scanArray(cursor, end)
+        // Literals compare as one 32-bit word ("false" as "f" and "alse").
+        case UInt8(ascii: "t"):
+            guard end - cursor >= 4, Self.word32(at: cursor) == 0x6575_7274 else { throw TapeStop() }
+            appendToken(JSONToken(.true))
+            return cursor + 4
+        case UInt8(ascii: "f"):
+            guard end - cursor >= 5, Self.word32(at: cursor + 1) == 0x6573_6C61 else { throw TapeStop() }
+            appendToken(JSONToken(.false))
+            return cursor + 5
+        case UInt8(ascii: "n"):
+            guard end - cursor >= 4, Self.word32(at: cursor) == 0x6C6C_756E else { throw TapeStop() }
+            appendToken(JSONToken(.null))
+            return cursor + 4
+        default:
+            throw TapeStop()
         }
     }
 
-    private mutating func scanArray() throws(JSONParseError) {
-        try enterContainer()
-        position += 1  // [
-        let index = tokens.count
-        tokens.append(JSONToken(.array))
-        skipWhitespace()
+    /// The four bytes at `cursor` as a little-endian word; the caller guarantees they are below `end`.
+    @inline(__always)
+    private static func word32(at cursor: Cursor) -> UInt32 {
+        UInt32(littleEndian: UnsafeRawPointer(cursor).loadUnaligned(as: UInt32.self))
+    }
+
+    private mutating func enterTapeContainer() throws(TapeStop) {
+        depth += 1
+        guard depth <= Self.maximumDepth else { throw TapeStop() }
+    }
+
+    private mutating func scanArray(_ open: Cursor, _ end: Cursor) throws(TapeStop) -> Cursor {
+        try enterTapeContainer()
+        let index = appendToken(JSONToken(.array))
+        var cursor = skipSpace(open + 1, end)
         var count: UInt32 = 0
-        if peek() == UInt8(ascii: "]") {
-            position += 1
+        if cursor < end && cursor.pointee == UInt8(ascii: "]") {
+            cursor += 1
         } else {
             while true {
-                try scanValue()
+                cursor = skipSpace(try scanValue(cursor, end), end)
                 count += 1
-                skipWhitespace()
-                guard let byte = peek() else { throw error("expected ',' or ']'") }
-                if byte == UInt8(ascii: "]") { break }
-                guard byte == UInt8(ascii: ",") else { throw error("expected ',' or ']'") }
-                position += 1
-                skipWhitespace()
+                guard cursor < end else { throw TapeStop() }
+                let byte = cursor.pointee
+                cursor += 1
+                if byte == UInt8(ascii: ",") {
+                    cursor = skipSpace(cursor, end)
+                    continue
+                }
+                guard byte == UInt8(ascii: "]") else { throw TapeStop() }
+                break
             }
-            position += 1
         }
         depth -= 1
-        tokens[index].start = count
-        tokens[index].payload = UInt64(tokens.count)
+        finishContainer(at: index, count: count)
+        return cursor
     }
 
-    private mutating func scanObject() throws(JSONParseError) {
-        try enterContainer()
-        position += 1  // {
-        let index = tokens.count
-        tokens.append(JSONToken(.object))
-        skipWhitespace()
+    private mutating func scanObject(_ open: Cursor, _ end: Cursor) throws(TapeStop) -> Cursor {
+        try enterTapeContainer()
+        let index = appendToken(JSONToken(.object))
+        var cursor = skipSpace(open + 1, end)
         var count: UInt32 = 0
-        if peek() == UInt8(ascii: "}") {
-            position += 1
+        if cursor < end && cursor.pointee == UInt8(ascii: "}") {
+            cursor += 1
         } else {
-            let fingerprintStart = fingerprintStack.count
+            // Repeated keys are rare but legal: a 256-bit filter of key fingerprints finds candidates,
+            // which are then compared with the object's earlier keys.
             var seenKeys = KeyFilter()
             while true {
-                guard peek() == UInt8(ascii: "\"") else { throw error("expected a string key") }
-                let fingerprint = try scanKey()
-                // A possible repeat (same fingerprint) goes to the plain parser, which decides exactly.
-                if seenKeys.insert(fingerprint) && fingerprintStack[fingerprintStart...].contains(fingerprint) {
-                    throw Self.tapeUnsupported
-                }
-                fingerprintStack.append(fingerprint)
-                skipWhitespace()
-                try expect(UInt8(ascii: ":"), "':'")
-                skipWhitespace()
-                try scanValue()
+                guard cursor < end, cursor.pointee == UInt8(ascii: "\"") else { throw TapeStop() }
+                let (afterKey, fingerprint) = try scanKey(cursor, end)
+                if seenKeys.insert(fingerprint) { try checkKeyIsNew(ofObjectAt: index) }
+                cursor = skipSpace(afterKey, end)
+                guard cursor < end, cursor.pointee == UInt8(ascii: ":") else { throw TapeStop() }
+                cursor = skipSpace(try scanValue(skipSpace(cursor + 1, end), end), end)
                 count += 1
-                skipWhitespace()
-                guard let byte = peek() else { throw error("expected ',' or '}'") }
-                if byte == UInt8(ascii: "}") { break }
-                guard byte == UInt8(ascii: ",") else { throw error("expected ',' or '}'") }
-                position += 1
-                skipWhitespace()
+                guard cursor < end else { throw TapeStop() }
+                let byte = cursor.pointee
+                cursor += 1
+                if byte == UInt8(ascii: ",") {
+                    cursor = skipSpace(cursor, end)
+                    continue
+                }
+                guard byte == UInt8(ascii: "}") else { throw TapeStop() }
+                break
             }
-            position += 1
-            fingerprintStack.removeSubrange(fingerprintStart...)
         }
         depth -= 1
-        tokens[index].start = count
-        tokens[index].payload = UInt64(tokens.count)
+        finishContainer(at: index, count: count)
+        return cursor
     }
 
-    /// Scans a key (the cursor on its opening quote) into a `.string` token; returns its fingerprint.
-    private mutating func scanKey() throws(JSONParseError) -> UInt64 {
-        position += 1
-        let start = position
-        skipPlainRun()
-        guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw Self.tapeUnsupported }
-        let count = position - start
-        position += 1
+    /// Records a finished container's size and where its tokens end.
+    @inline(__always)
+    private mutating func finishContainer(at index: Int, count: UInt32) {
+        let token = tokens.unsafelyUnwrapped + index
+        token.pointee.start = count
+        token.pointee.payload = UInt64(tokenCount)
+    }
+
+    /// Scans a key (the cursor on its opening quote) into a `.string` token; returns the cursor after
+    /// its closing quote and its fingerprint. A key with escapes, control or non-ASCII bytes stops the scan.
+    @inline(__always)
+    private mutating func scanKey(_ quote: Cursor, _ end: Cursor) throws(TapeStop) -> (Cursor, UInt64) {
+        let start = quote + 1
+        var cursor = start
+        // As `plainRunEnd`, but bytes of 0x80 and above stop it too.
+        while true {
+            guard end - cursor >= 8 else {
+                while cursor < end, cursor.pointee != UInt8(ascii: "\""), cursor.pointee != UInt8(ascii: "\\"),
+                    cursor.pointee >= 0x20, cursor.pointee < 0x80
+                {
+                    cursor += 1
+                }
+                break
+            }
+            let chunk = Self.word(at: cursor)
+            let flags = Self.stringStops(chunk) | chunk & 0x8080_8080_8080_8080
+            if flags != 0 {
+                cursor += flags.trailingZeroBitCount >> 3
+                break
+            }
+            cursor += 8
+        }
+        guard cursor < end, cursor.pointee == UInt8(ascii: "\"") else { throw TapeStop() }
+        let count = cursor - start
         let head: UInt64
         let tail: UInt64
         if count >= 8 {
-            head = word(at: start)
-            tail = word(at: start + count - 8)
-            var offset = start
-            var highBits: UInt64 = 0
-            while offset + 8 <= start + count {
-                highBits |= word(at: offset)
-                offset += 8
-            }
-            guard (highBits | tail) & 0x8080_8080_8080_8080 == 0 else { throw Self.tapeUnsupported }
+            head = Self.word(at: start)
+            tail = Self.word(at: cursor - 8)
         } else {
-            head =
-                bytes.count - start >= 8
-                ? word(at: start) & (1 << (UInt64(count) * 8) - 1)
-                : Self.words(of: UnsafeBufferPointer(rebasing: bytes[start..<start + count])).head
+            // Fewer than eight bytes: the quote follows, so a whole word fits when the text goes on 7 more.
+            head = end - start >= 8 ? Self.word(at: start) & (1 << (UInt64(count) &* 8) &- 1) : Self.smallWord(start, count)
             tail = 0
-            guard head & 0x8080_8080_8080_8080 == 0 else { throw Self.tapeUnsupported }
         }
-        tokens.append(JSONToken(.string, start: UInt32(start), payload: UInt64(count)))
-        return Self.fingerprint(head: head, tail: tail, count: count)
+        let fingerprint = Self.fingerprint(head: head, tail: tail, count: count)
+        appendToken(
+            JSONToken(.string, start: UInt32(truncatingIfNeeded: offset(of: start)), payload: fingerprint << 32 | UInt64(count)))
+        return (cursor + 1, fingerprint)
     }
 
-    private mutating func scanString() throws(JSONParseError) {
-        position += 1  // opening quote
-        let start = position
-        skipPlainRun()
-        guard position < bytes.count else { throw error("unterminated string") }
-        let byte = bytes[position]
-        if byte == UInt8(ascii: "\"") {
-            tokens.append(JSONToken(.string, start: UInt32(start), payload: UInt64(position - start)))
-            position += 1
-            return
+    /// The `count` (< 8) bytes at `start` as a little-endian word, read one by one.
+    private static func smallWord(_ start: Cursor, _ count: Int) -> UInt64 {
+        var word: UInt64 = 0
+        for offset in 0..<count { word |= UInt64(start[offset]) << (UInt64(offset) * 8) }
+        return word
+    }
+
+    /// Stops the scan if the key just scanned (the last token) repeats a key of the object at `object`.
+    ///
+    /// Called only when the key filter saw its fingerprint's bit before; the plain parser then builds
+    /// the object (first position, last value). Compares the fingerprint bits and lengths kept in the
+    /// key tokens, then the bytes.
+    private func checkKeyIsNew(ofObjectAt object: Int) throws(TapeStop) {
+        let tape = tokens.unsafelyUnwrapped
+        let newKey = tokenCount - 1
+        let payload = tape[newKey].payload
+        let bytes = rawBytes(at: newKey)
+        var key = object + 1
+        while key < newKey {
+            if tape[key].payload == payload && Self.sameContents(rawBytes(at: key), bytes) { throw TapeStop() }
+            let value = key + 1
+            switch tape[value].kind {
+            case .object, .array: key = Int(truncatingIfNeeded: tape[value].payload)
+            default: key = value + 1
+            }
         }
-        if byte < 0x20 { throw error("control character in string") }
-        let text = try parseEscapedString(from: start)
-        tokens.append(JSONToken(.decodedString, payload: UInt64(decodedStrings.count)))
+    }
+
+    @inline(__always)
+    private mutating func scanString(_ quote: Cursor, _ end: Cursor) throws(TapeStop) -> Cursor {
+        let start = quote + 1
+        let stop = Self.plainRunEnd(start, end)
+        guard stop < end else { throw TapeStop() }
+        if stop.pointee == UInt8(ascii: "\"") {
+            appendToken(
+                JSONToken(.string, start: UInt32(truncatingIfNeeded: offset(of: start)), payload: UInt64(stop - start)))
+            return stop + 1
+        }
+        guard stop.pointee >= 0x20 else { throw TapeStop() }
+        // Escapes: the plain parser's decoder, from the first backslash.
+        position = offset(of: stop)
+        let text: String
+        do { text = try parseEscapedString(from: offset(of: start)) } catch { throw TapeStop() }
+        appendToken(JSONToken(.decodedString, payload: UInt64(decodedStrings.count)))
         decodedStrings.append(text)
+        return cursor(at: position)
+    }
+
+    /// Scans a number. Integers of up to 18 digits and plain decimals are read here; the rest (more
+    /// digits, exponents, malformed numbers) by `parseNumber`, whose results these always equal.
+    private mutating func scanNumber(_ first: Cursor, _ end: Cursor) throws(TapeStop) -> Cursor {
+        let negative = first.pointee == UInt8(ascii: "-")
+        let digits = negative ? first + 1 : first
+        var cursor = digits
+        var magnitude: UInt64 = 0
+        while cursor < end {
+            let digit = cursor.pointee &- UInt8(ascii: "0")
+            guard digit < 10 else { break }
+            magnitude = magnitude &* 10 &+ UInt64(digit)
+            cursor += 1
+        }
+        let integerDigits = cursor - digits
+        // No digit, a leading zero or more than 18 digits (which may not fit): the full parser decides.
+        guard integerDigits > 0, integerDigits <= 18, integerDigits == 1 || digits.pointee != UInt8(ascii: "0") else {
+            return try scanNumberFully(first)
+        }
+        guard cursor < end else { return appendInteger(magnitude, negative: negative, after: cursor) }
+        switch cursor.pointee {
+        case UInt8(ascii: "."):
+            cursor += 1
+            let fraction = cursor
+            while cursor < end {
+                let digit = cursor.pointee &- UInt8(ascii: "0")
+                guard digit < 10 else { break }
+                magnitude = magnitude &* 10 &+ UInt64(digit)
+                cursor += 1
+            }
+            let fractionDigits = cursor - fraction
+            // As `parseNumber`'s fast path (Clinger's): an exact mantissa divided by an exact power of ten.
+            guard fractionDigits > 0, integerDigits + fractionDigits <= 18, magnitude <= 1 << 53,
+                cursor == end || (cursor.pointee | 0x20) != UInt8(ascii: "e")
+            else { return try scanNumberFully(first) }
+            let value = Double(magnitude) / Self.powersOfTen[fractionDigits]
+            appendToken(JSONToken(.double, payload: (negative ? -value : value).bitPattern))
+            return cursor
+        case UInt8(ascii: "e"), UInt8(ascii: "E"):
+            return try scanNumberFully(first)
+        default:
+            return appendInteger(magnitude, negative: negative, after: cursor)
+        }
+    }
+
+    /// Appends an integer token for a magnitude below 10^18.
+    @inline(__always)
+    private mutating func appendInteger(_ magnitude: UInt64, negative: Bool, after cursor: Cursor) -> Cursor {
+        appendToken(JSONToken(.int, payload: negative ? 0 &- magnitude : magnitude))
+        return cursor
+    }
+
+    /// Scans the number at `first` with `parseNumber`.
+    private mutating func scanNumberFully(_ first: Cursor) throws(TapeStop) -> Cursor {
+        position = offset(of: first)
+        let value: JSONValue
+        do { value = try parseNumber() } catch { throw TapeStop() }
+        switch value {
+        case .int(let value): appendToken(JSONToken(.int, payload: UInt64(bitPattern: value)))
+        case .double(let value): appendToken(JSONToken(.double, payload: value.bitPattern))
+        default: throw TapeStop()
+        }
+        return cursor(at: position)
     }
 
     // MARK: Reading the tape
 
+    // Indices come from the tape itself (a container's first token is the one after it, the next one
+    // is at `valueEnd`), so reading checks them only in debug builds.
+
+    /// The token at `index` (an index the tape gave).
+    @inline(__always)
+    private func token(at index: Int) -> JSONToken {
+        assert(index >= 0 && index < tokenCount, "token index out of the tape")
+        return tokens.unsafelyUnwrapped[index]
+    }
+
     /// The kind of the token at `index`.
-    func tokenKind(at index: Int) -> JSONToken.Kind { tokens[index].kind }
+    func tokenKind(at index: Int) -> JSONToken.Kind { token(at: index).kind }
 
     /// The member count of the object, or the element count of the array, at `index`.
-    func containerCount(at index: Int) -> Int { Int(tokens[index].start) }
+    func containerCount(at index: Int) -> Int { Int(token(at: index).start) }
 
     /// The index of the token after the value starting at `index`.
     func valueEnd(at index: Int) -> Int {
-        switch tokens[index].kind {
-        case .object, .array: Int(truncatingIfNeeded: tokens[index].payload)
-        default: index + 1
+        let token = token(at: index)
+        switch token.kind {
+        case .object, .array: return Int(truncatingIfNeeded: token.payload)
+        default: return index + 1
         }
     }
 
     /// The raw bytes of the `.string` token at `index` (a key, or a value without escapes).
     func rawBytes(at index: Int) -> UnsafeBufferPointer<UInt8> {
-        let start = Int(tokens[index].start)
-        return UnsafeBufferPointer(rebasing: bytes[start..<start + Int(truncatingIfNeeded: tokens[index].payload)])
+        let token = token(at: index)
+        return UnsafeBufferPointer(start: cursor(at: Int(token.start)), count: token.length)
     }
 
     /// Whether the key at `index` is `name` (keys on the tape are ASCII, so bytes decide).
@@ -981,10 +1232,18 @@ extension JSONParser {
     /// Whether the `.string` token at `index` has exactly the UTF-8 of `text` (for a key, `false` may still be a canonically
     /// equal string: callers fall back to `String` comparison then).
     func rawBytes(at index: Int, equalUTF8Of text: String) -> Bool {
-        let raw = rawBytes(at: index)
-        guard text.utf8.count == raw.count else { return false }
-        var text = text  // `withUTF8` reads a native string in place and a small one from a stack copy
-        return text.withUTF8 { Self.sameContents($0, raw) }
+        Self.utf8(of: text, is: rawBytes(at: index))
+    }
+
+    /// Whether the UTF-8 of `text` is exactly `raw`.
+    ///
+    /// Reads a native or small string in place (without copying or retaining it); a bridged string,
+    /// which no parse makes, byte by byte.
+    @inline(__always)
+    static func utf8(of text: String, is raw: UnsafeBufferPointer<UInt8>) -> Bool {
+        let utf8 = text.utf8
+        guard utf8.count == raw.count else { return false }
+        return utf8.withContiguousStorageIfAvailable { sameContents($0, raw) } ?? utf8.elementsEqual(raw)
     }
 
     /// The value index of the member `name` of the object at `index`, or `nil`.
@@ -999,32 +1258,81 @@ extension JSONParser {
 
     /// Builds the key at `index` as a string (through the cache).
     mutating func keyString(at index: Int) -> String {
-        let start = Int(tokens[index].start)
-        return makeString(start..<start + Int(truncatingIfNeeded: tokens[index].payload))
+        let token = token(at: index)
+        let start = Int(token.start)
+        return makeString(start..<start + token.length)
     }
 
     /// Whether the scalar at `index` is exactly `stored` (same case, same bits, same text).
     ///
     /// A `true` answer lets a merge keep the stored value instead of building an equal one.
+    @inline(__always)
     func scalar(at index: Int, isIdenticalTo stored: JSONValue) -> Bool {
-        let token = tokens[index]
+        let token = token(at: index)
+        guard token.kind == .decodedString else { return Self.scalar(token, of: cursor(at: 0), isIdenticalTo: stored) }
+        guard case .string(let text) = stored else { return false }
+        // Bytes, not `==`: canonically equal spellings ("\u212a" and "K") are different values here.
+        var decoded = decodedStrings[Int(truncatingIfNeeded: token.payload)]
+        return decoded.withUTF8 { Self.utf8(of: text, is: $0) }
+    }
+
+    /// The scalar token at `index`, for `scalar(_:of:isIdenticalTo:)`.
+    func scalarToken(at index: Int) -> JSONToken { token(at: index) }
+
+    /// The first byte of the scanned text, for `scalar(_:of:isIdenticalTo:)`.
+    var textStart: UnsafePointer<UInt8> { cursor(at: 0) }
+
+    /// `scalar(at:isIdenticalTo:)` for a token of the text at `text`, needing nothing else of the parser
+    /// (so a closure that reads a stored value in place can call it); a string with escapes is
+    /// never found identical here, which only costs building an equal value.
+    @inline(__always)
+    static func scalar(_ token: JSONToken, of textStart: UnsafePointer<UInt8>, isIdenticalTo stored: JSONValue) -> Bool {
         switch (token.kind, stored) {
         case (.int, .int(let value)): return value == Int64(bitPattern: token.payload)
         case (.double, .double(let value)): return value.bitPattern == token.payload
         case (.true, .bool(true)), (.false, .bool(false)), (.null, .null): return true
-        case (.string, .string(let text)): return rawBytes(at: index, equalUTF8Of: text)
-        case (.decodedString, .string(let text)):
-            // Bytes, not `==`: canonically equal spellings ("\u212a" and "K") are different values here.
-            var decoded = decodedStrings[Int(truncatingIfNeeded: token.payload)]
-            var stored = text
-            return decoded.withUTF8 { left in stored.withUTF8 { right in Self.sameContents(left, right) } }
+        case (.string, .string(let text)):
+            return utf8(of: text, is: UnsafeBufferPointer(start: textStart + Int(token.start), count: token.length))
         default: return false
+        }
+    }
+
+    /// Whether the value at `index` is exactly `stored`: what `value(at:)` would build, down to the
+    /// bytes of every key and string and the bits of every number, members in the same order.
+    ///
+    /// Lets a merge keep a stored container a report sends again unchanged (`hms`, `lights_report`,
+    /// the `get_version` modules) instead of building an equal one to replace it.
+    func value(at index: Int, isIdenticalTo stored: JSONValue) -> Bool {
+        let token = token(at: index)
+        switch (token.kind, stored) {
+        case (.object, .object(let object)):
+            guard object.count == Int(token.start) else { return false }
+            var key = index + 1
+            for (name, value) in object {
+                guard Self.utf8(of: name, is: rawBytes(at: key)), self.value(at: key + 1, isIdenticalTo: value) else {
+                    return false
+                }
+                key = valueEnd(at: key + 1)
+            }
+            return true
+        case (.array, .array(let elements)):
+            guard elements.count == Int(token.start) else { return false }
+            var element = index + 1
+            for value in elements {
+                guard self.value(at: element, isIdenticalTo: value) else { return false }
+                element = valueEnd(at: element)
+            }
+            return true
+        case (.object, _), (.array, _):
+            return false
+        default:
+            return scalar(at: index, isIdenticalTo: stored)
         }
     }
 
     /// Builds the value starting at `index`: the same value `JSONValue(parsing:)` gives for its text.
     mutating func value(at index: Int) -> JSONValue {
-        let token = tokens[index]
+        let token = token(at: index)
         switch token.kind {
         case .object:
             var members: [JSONObject.Entry] = []
@@ -1046,7 +1354,7 @@ extension JSONParser {
             return .array(elements)
         case .string:
             let start = Int(token.start)
-            return .string(makeString(start..<start + Int(truncatingIfNeeded: token.payload)))
+            return .string(makeString(start..<start + token.length))
         case .decodedString: return .string(decodedStrings[Int(truncatingIfNeeded: token.payload)])
         case .int: return .int(Int64(bitPattern: token.payload))
         case .double: return .double(Double(bitPattern: token.payload))
@@ -1057,11 +1365,25 @@ extension JSONParser {
     }
 
     /// Whether two buffers hold the same bytes (any length).
+    ///
+    /// Short ones (most keys and values) compare as two overlapping words of four, two or one bytes,
+    /// never reading outside either buffer.
     @inline(__always)
     static func sameContents(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        if lhs.count >= 8 { return sameBytes(lhs, rhs) }
-        for offset in 0..<lhs.count where lhs[offset] != rhs[offset] { return false }
-        return true
+        let count = lhs.count
+        guard count == rhs.count else { return false }
+        if count >= 8 { return sameBytes(lhs, rhs) }
+        guard count > 0, let left = lhs.baseAddress, let right = rhs.baseAddress else { return true }
+        if count >= 4 {
+            return Self.word32(at: left) == Self.word32(at: right)
+                && Self.word32(at: left + (count - 4)) == Self.word32(at: right + (count - 4))
+        }
+        if count >= 2 {
+            let last = count - 2
+            return UnsafeRawPointer(left).loadUnaligned(as: UInt16.self) == UnsafeRawPointer(right).loadUnaligned(as: UInt16.self)
+                && UnsafeRawPointer(left + last).loadUnaligned(as: UInt16.self)
+                    == UnsafeRawPointer(right + last).loadUnaligned(as: UInt16.self)
+        }
+        return left.pointee == right.pointee
     }
 }

@@ -49,7 +49,9 @@ package struct PrinterState: Sendable, Equatable {
         var merged = print
         print = JSONObject()  // `merged` holds the only reference, so the merge edits it in place
         let modules = bytes.withUnsafeBufferPointer { buffer in
-            JSONParser.withTape(buffer, cache: &parseCache) { parser in Self.mergeStatus(&parser, into: &merged) }
+            JSONParser.withTape(buffer, cache: &parseCache) { parser in
+                Self.mergeStatus(&parser, into: &merged, versionModules: versionModules)
+            }
         }
         print = merged
         guard let modules else {
@@ -60,6 +62,7 @@ package struct PrinterState: Sendable, Equatable {
         return modules.map { module in
             switch module {
             case .status: .status
+            case .sameVersion: .version
             case .other(let name, let body): apply(module: name, body: body)
             case .ignored: .ignored
             }
@@ -70,14 +73,19 @@ package struct PrinterState: Sendable, Equatable {
     private enum TapeModule {
         /// A status body, already merged.
         case status
+        /// A `get_version` answer listing exactly the modules already stored (nothing to change).
+        case sameVersion
         /// Any other entry, built, for `apply(module:body:)`.
         case other(module: String, body: JSONValue)
         /// The message is not an object, or an empty one.
         case ignored
     }
 
-    /// Merges the status bodies of the message on the tape into `print`; the other entries are built.
-    private static func mergeStatus(_ parser: inout JSONParser, into print: inout JSONObject) -> [TapeModule] {
+    /// Merges the status bodies of the message on the tape into `print`; the other entries are built,
+    /// except a `get_version` answer that repeats `versionModules` exactly.
+    private static func mergeStatus(_ parser: inout JSONParser, into print: inout JSONObject, versionModules: [JSONValue])
+        -> [TapeModule]
+    {
         guard parser.tokenKind(at: 0) == .object, parser.containerCount(at: 0) > 0 else { return [.ignored] }
         var modules: [TapeModule] = []
         var key = 1
@@ -86,12 +94,24 @@ package struct PrinterState: Sendable, Equatable {
             if parser.key(at: key, is: "print"), parser.tokenKind(at: body) == .object, isStatus(body, &parser) {
                 ReportMerge.apply(tapeObjectAt: body, &parser, to: &print)
                 modules.append(.status)
+            } else if parser.key(at: key, is: "info"), isSameVersion(body, &parser, as: versionModules) {
+                modules.append(.sameVersion)
             } else {
                 modules.append(.other(module: parser.keyString(at: key), body: parser.value(at: body)))
             }
             key = parser.valueEnd(at: body)
         }
         return modules
+    }
+
+    /// Whether the `info` body at `body` is a `get_version` answer whose `module` array is exactly
+    /// `stored`: `apply(module:body:)` would store an identical array and answer `.version`.
+    private static func isSameVersion(_ body: Int, _ parser: inout JSONParser, as stored: [JSONValue]) -> Bool {
+        guard parser.tokenKind(at: body) == .object, let command = parser.member("command", ofObjectAt: body),
+            parser.scalar(at: command, isIdenticalTo: .string("get_version")),
+            let modules = parser.member("module", ofObjectAt: body), parser.tokenKind(at: modules) == .array
+        else { return false }
+        return parser.value(at: modules, isIdenticalTo: .array(stored))
     }
 
     /// Whether the `print` body at `body` is a status report: no `command`, or `push_status`.

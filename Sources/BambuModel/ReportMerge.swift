@@ -227,32 +227,31 @@ extension ReportMerge {
         for _ in 0..<parser.containerCount(at: object) {
             let value = key + 1
             let next = parser.valueEnd(at: value)
-            let found: Int?
-            var name: String?
-            if hint < stored.count, stored.key(at: hint, isUTF8: parser.rawBytes(at: key)) {
-                found = hint
+            let position: Int
+            if stored.key(at: hint, isUTF8: parser.rawBytes(at: key)) {
+                position = hint  // where the last report had it: reports keep their order
             } else {
-                // Not where the last report had it (or a canonically equal key): the plain lookup decides.
-                let text = parser.keyString(at: key)
-                name = text
-                found = stored.position(of: text, hint: hint)
-            }
-            if let position = found {
-                switch parser.tokenKind(at: value) {
-                case .object, .array:
-                    stored.modifyValue(at: position) { existing in
-                        merge(tapeAt: value, &parser, into: &existing, key: key)
-                    }
-                default:
-                    // A scalar always replaces; an identical one is simply kept.
-                    if !parser.scalar(at: value, isIdenticalTo: stored.entries[position].value) {
-                        stored.replaceValue(at: position, with: parser.value(at: value))
-                    }
+                // Elsewhere, new, or a canonically equal key spelled otherwise: the plain lookup decides.
+                let name = parser.keyString(at: key)
+                guard let found = stored.position(of: name, hint: hint) else {
+                    stored.append(name, parser.value(at: value))
+                    key = next
+                    continue
                 }
-                hint = position + 1
-            } else {
-                stored.append(name ?? parser.keyString(at: key), parser.value(at: value))
+                position = found
             }
+            switch parser.tokenKind(at: value) {
+            case .object, .array:
+                stored.modifyValue(at: position) { existing in merge(tapeAt: value, &parser, into: &existing, key: key) }
+            default:
+                // A scalar always replaces; an identical one is simply kept.
+                let token = parser.scalarToken(at: value)
+                let text = parser.textStart
+                if !stored.withValue(at: position, { JSONParser.scalar(token, of: text, isIdenticalTo: $0) }) {
+                    stored.replaceValue(at: position, with: parser.value(at: value))
+                }
+            }
+            hint = position + 1
             key = next
         }
     }
@@ -264,7 +263,7 @@ extension ReportMerge {
             let isVirtualTray = key.map { parser.key(at: $0, is: "vt_tray") } ?? false
             guard case .object(var storedObject) = existing, !(isVirtualTray && isEmptiedTray(tapeAt: delta, parser))
             else {
-                existing = parser.value(at: delta)
+                replace(&existing, withValueAt: delta, &parser)
                 return
             }
             existing = .null  // drop the second reference so the merge mutates in place
@@ -275,7 +274,7 @@ extension ReportMerge {
             guard !isHMS, case .array(var storedElements) = existing, isRecordArray(storedElements),
                 isRecordArray(tapeAt: delta, parser), !storedElements.isEmpty
             else {
-                existing = parser.value(at: delta)
+                replace(&existing, withValueAt: delta, &parser)
                 return
             }
             existing = .null
@@ -283,8 +282,14 @@ extension ReportMerge {
             mergeRecords(tapeAt: delta, &parser, into: &storedElements, replacesEmptied: replacesEmptied)
             existing = .array(storedElements)
         default:
-            existing = parser.value(at: delta)
+            replace(&existing, withValueAt: delta, &parser)
         }
+    }
+
+    /// Replaces `existing` with the value at `value` on the tape, unless it already is exactly that
+    /// value (a replaced array sent again unchanged, such as `hms`), which it then keeps.
+    private static func replace(_ existing: inout JSONValue, withValueAt value: Int, _ parser: inout JSONParser) {
+        if !parser.value(at: value, isIdenticalTo: existing) { existing = parser.value(at: value) }
     }
 
     /// `mergeRecords(_:into:replacesEmptied:)` for the array at `array` on the tape.
@@ -298,8 +303,14 @@ extension ReportMerge {
             guard parser.tokenKind(at: current) == .object, let idToken = parser.member("id", ofObjectAt: current) else {
                 continue
             }
-            let id = parser.value(at: idToken)
-            guard let position = storedPosition(ofRecordWithID: id, expectedAt: deltaPosition, in: stored) else {
+            let position: Int
+            if deltaPosition < stored.count, let storedID = stored[deltaPosition]["id"],
+                parser.scalar(at: idToken, isIdenticalTo: storedID)
+            {
+                position = deltaPosition  // the same id where the last report had it (`sameID` holds)
+            } else if let found = storedPosition(ofRecordWithID: parser.value(at: idToken), expectedAt: deltaPosition, in: stored) {
+                position = found
+            } else {
                 stored.append(parser.value(at: current))
                 continue
             }
