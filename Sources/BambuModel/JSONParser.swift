@@ -1192,12 +1192,14 @@ extension JSONParser {
     // MARK: Reading the tape
 
     // Indices come from the tape itself (a container's first token is the one after it, the next one
-    // is at `valueEnd`), so reading checks them only in debug builds.
+    // is at `valueEnd`). They are still checked in release builds, with one unsigned comparison: the
+    // text comes from the network, and a mistake in the merge must stop the daemon, not read past
+    // the tokens. The check costs about 5 % of the X1C stream's instructions (callgrind, 337k -> 353k).
 
     /// The token at `index` (an index the tape gave).
     @inline(__always)
     private func token(at index: Int) -> JSONToken {
-        assert(index >= 0 && index < tokenCount, "token index out of the tape")
+        precondition(UInt(bitPattern: index) < UInt(bitPattern: tokenCount), "token index out of the tape")
         return tokens.unsafelyUnwrapped[index]
     }
 
