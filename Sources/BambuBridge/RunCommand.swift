@@ -156,6 +156,7 @@ struct BridgeService: Service {
             group.addTask { await hangups() }
             try? await gracefulShutdown()
             notifier.send("STOPPING=1")
+            await notifier.flush(timeout: .seconds(1))  // sent before the process ends
             group.cancelAll()
         }
     }
