@@ -1000,7 +1000,7 @@ extension JSONParser {
         if cursor < end && cursor.pointee == UInt8(ascii: "}") {
             cursor += 1
         } else {
-            // Repeated keys are rare but legal: a 256-bit filter of key fingerprints finds candidates,
+            // Repeated keys are rare but legal: a 1,024-bit filter of key fingerprints finds candidates,
             // which are then compared with the object's earlier keys.
             var seenKeys = KeyFilter()
             while true {
