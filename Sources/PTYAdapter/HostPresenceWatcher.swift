@@ -157,17 +157,7 @@ final class PresenceMonitor: Sendable {
             let count = buffer.withUnsafeMutableBytes { read(state.descriptor, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { return }
-            var offset = 0
-            while offset + 16 <= count {
-                // struct inotify_event: wd (4), mask (4), cookie (4), len (4), name[len].
-                let (watch, mask, nameLength) = buffer.withUnsafeBytes {
-                    (
-                        $0.loadUnaligned(fromByteOffset: offset, as: Int32.self),
-                        $0.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self),
-                        $0.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self)
-                    )
-                }
-                offset += 16 + Int(nameLength)
+            Self.forEachEvent(in: buffer, count: count) { watch, mask in
                 if mask & UInt32(IN_OPEN) != 0 {
                     state.hostChangesRead += 1
                     deliver(.opened, watch: watch, in: &state)
@@ -182,6 +172,22 @@ final class PresenceMonitor: Sendable {
             // the queue was empty as of this read, and one more read would only find it so.
             guard buffer.count - count >= Self.eventSize else { continue }
             return
+        }
+    }
+
+    /// Calls `body` with the watch and mask of each event in the first `count` bytes of `buffer`,
+    /// as `read` returned them from an inotify descriptor.
+    @inline(__always)
+    private static func forEachEvent(in buffer: [UInt8], count: Int, _ body: (_ watch: Int32, _ mask: UInt32) -> Void) {
+        buffer.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset + 16 <= count {
+                // struct inotify_event: wd (4), mask (4), cookie (4), len (4), name[len].
+                body(
+                    bytes.loadUnaligned(fromByteOffset: offset, as: Int32.self),
+                    bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
+                offset += 16 + Int(bytes.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self))
+            }
         }
     }
 
@@ -212,13 +218,7 @@ final class PresenceMonitor: Sendable {
                     let count = buffer.withUnsafeMutableBytes { read(doorbell, $0.baseAddress, $0.count) }
                     if count < 0 && errno == EINTR { continue }
                     guard count > 0 else { break }
-                    var offset = 0
-                    while offset + 16 <= count {
-                        let (mask, nameLength) = buffer.withUnsafeBytes {
-                            ($0.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self),
-                             $0.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self))
-                        }
-                        offset += 16 + Int(nameLength)
+                    Self.forEachEvent(in: buffer, count: count) { _, mask in
                         if mask & UInt32(IN_OPEN) != 0 { announced += 1 }
                         if mask & (UInt32(IN_CLOSE_WRITE) | UInt32(IN_CLOSE_NOWRITE)) != 0 { announced += 1 }
                     }
