@@ -1289,13 +1289,29 @@ extension JSONParser {
     /// never found identical here, which only costs building an equal value.
     @inline(__always)
     static func scalar(_ token: JSONToken, of textStart: UnsafePointer<UInt8>, isIdenticalTo stored: JSONValue) -> Bool {
-        switch (token.kind, stored) {
-        case (.int, .int(let value)): return value == Int64(bitPattern: token.payload)
-        case (.double, .double(let value)): return value.bitPattern == token.payload
-        case (.true, .bool(true)), (.false, .bool(false)), (.null, .null): return true
-        case (.string, .string(let text)):
+        // One switch on the token, then one case test of `stored`: matching the pair as a tuple made
+        // a copy of `stored` (a retain and a release) for every value compared.
+        switch token.kind {
+        case .int:
+            guard case .int(let value) = stored else { return false }
+            return value == Int64(bitPattern: token.payload)
+        case .double:
+            guard case .double(let value) = stored else { return false }
+            return value.bitPattern == token.payload
+        case .string:
+            guard case .string(let text) = stored else { return false }
             return utf8(of: text, is: UnsafeBufferPointer(start: textStart + Int(token.start), count: token.length))
-        default: return false
+        case .true:
+            guard case .bool(let value) = stored else { return false }
+            return value
+        case .false:
+            guard case .bool(let value) = stored else { return false }
+            return !value
+        case .null:
+            guard case .null = stored else { return false }
+            return true
+        case .object, .array, .decodedString:
+            return false
         }
     }
 
@@ -1306,9 +1322,9 @@ extension JSONParser {
     /// the `get_version` modules) instead of building an equal one to replace it.
     func value(at index: Int, isIdenticalTo stored: JSONValue) -> Bool {
         let token = token(at: index)
-        switch (token.kind, stored) {
-        case (.object, .object(let object)):
-            guard object.count == Int(token.start) else { return false }
+        switch token.kind {
+        case .object:
+            guard case .object(let object) = stored, object.count == Int(token.start) else { return false }
             var key = index + 1
             for (name, value) in object {
                 guard Self.utf8(of: name, is: rawBytes(at: key)), self.value(at: key + 1, isIdenticalTo: value) else {
@@ -1317,16 +1333,14 @@ extension JSONParser {
                 key = valueEnd(at: key + 1)
             }
             return true
-        case (.array, .array(let elements)):
-            guard elements.count == Int(token.start) else { return false }
+        case .array:
+            guard case .array(let elements) = stored, elements.count == Int(token.start) else { return false }
             var element = index + 1
             for value in elements {
                 guard self.value(at: element, isIdenticalTo: value) else { return false }
                 element = valueEnd(at: element)
             }
             return true
-        case (.object, _), (.array, _):
-            return false
         default:
             return scalar(at: index, isIdenticalTo: stored)
         }
