@@ -61,6 +61,7 @@ struct RunCommand: AsyncParsableCommand {
         let current = CurrentConfiguration(configuration)
         let cameras = CameraHub(
             idleTimeout: .seconds(configuration.http.cameraIdleTimeoutSeconds),
+            snapshotTimeout: .seconds(configuration.http.cameraSnapshotTimeoutSeconds),
             makeSource: { name in
                 let configuration = current.value
                 guard let printer = configuration.printers.first(where: { $0.name == name && $0.enabled }) else {

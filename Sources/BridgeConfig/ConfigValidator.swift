@@ -148,7 +148,8 @@ struct ConfigValidator<FileSystem: ConfigFileSystem> {
     /// Reads `[http]`.
     private mutating func httpSettings(_ scope: Scope) -> HTTPSettings {
         rejectUnknownKeys(
-            in: scope, allowed: ["listen", "token", "camera_quality", "camera_max_fps", "camera_idle_timeout"])
+            in: scope,
+            allowed: ["listen", "token", "camera_quality", "camera_max_fps", "camera_idle_timeout", "camera_snapshot_timeout"])
         var settings = HTTPSettings.defaults
         if let listen = string("listen", in: scope) {
             if Self.isHostAndPort(listen) {
@@ -168,6 +169,9 @@ struct ConfigValidator<FileSystem: ConfigFileSystem> {
         if let value = boundedInteger("camera_max_fps", 1...60, in: scope) { settings.cameraMaxFramesPerSecond = value }
         if let value = boundedInteger("camera_idle_timeout", 1...86_400, in: scope) {
             settings.cameraIdleTimeoutSeconds = value
+        }
+        if let value = boundedInteger("camera_snapshot_timeout", 1...300, in: scope) {
+            settings.cameraSnapshotTimeoutSeconds = value
         }
         return settings
     }

@@ -16,17 +16,21 @@ package struct HTTPSettings: Sendable, Equatable {
     package var cameraMaxFramesPerSecond: Int
     /// Seconds a camera stays connected after its last viewer left (`camera_idle_timeout`).
     package var cameraIdleTimeoutSeconds: Int
+    /// Seconds a snapshot request waits for the first frame of a camera that was not running
+    /// (`camera_snapshot_timeout`): connecting and the first key frame can take several seconds.
+    package var cameraSnapshotTimeoutSeconds: Int
 
     /// Builds settings from already validated values.
     package init(
         listen: String, token: Secret?, cameraQuality: Int = 80, cameraMaxFramesPerSecond: Int = 15,
-        cameraIdleTimeoutSeconds: Int = 60
+        cameraIdleTimeoutSeconds: Int = 60, cameraSnapshotTimeoutSeconds: Int = 10
     ) {
         self.listen = listen
         self.token = token
         self.cameraQuality = cameraQuality
         self.cameraMaxFramesPerSecond = cameraMaxFramesPerSecond
         self.cameraIdleTimeoutSeconds = cameraIdleTimeoutSeconds
+        self.cameraSnapshotTimeoutSeconds = cameraSnapshotTimeoutSeconds
     }
 
     /// Loopback only, no token: the values used when `[http]` or one of its keys is absent.

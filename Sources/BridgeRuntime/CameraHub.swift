@@ -86,7 +86,7 @@ package actor CameraHub {
     }
 
     package init(
-        idleTimeout: Duration = .seconds(60), snapshotTimeout: Duration = .seconds(3), freshness: Duration = .seconds(5),
+        idleTimeout: Duration = .seconds(60), snapshotTimeout: Duration = .seconds(10), freshness: Duration = .seconds(5),
         makeSource: SourceFactory?, logger: Logger? = nil
     ) {
         self.logger = logger

@@ -69,6 +69,7 @@ import Testing
         camera_quality = 70
         camera_max_fps = 10
         camera_idle_timeout = 5
+        camera_snapshot_timeout = 20
 
         [[printer]]
         name = "h2d.lab-1"
@@ -101,7 +102,7 @@ import Testing
         ),
         http: HTTPSettings(
             listen: "[::1]:9000", token: Secret("t0ken-t0ken"), cameraQuality: 70, cameraMaxFramesPerSecond: 10,
-            cameraIdleTimeoutSeconds: 5),
+            cameraIdleTimeoutSeconds: 5, cameraSnapshotTimeoutSeconds: 20),
         printers: [
             PrinterConfiguration(
                 name: "h2d.lab-1",
@@ -198,6 +199,8 @@ func listenMustBeHostAndPort(listen: String, valid: Bool) {
     ("camera_quality = 0", "'camera_quality' must be from 1 to 100, not 0"),
     ("camera_max_fps = 61", "'camera_max_fps' must be from 1 to 60, not 61"),
     ("camera_idle_timeout = 0", "'camera_idle_timeout' must be from 1 to 86400, not 0"),
+    ("camera_snapshot_timeout = 0", "'camera_snapshot_timeout' must be from 1 to 300, not 0"),
+    ("camera_snapshot_timeout = 301", "'camera_snapshot_timeout' must be from 1 to 300, not 301"),
 ])
 func cameraSettingsAreBounded(line: String, message: String) {
     let diagnostics = Harness.diagnostics("[http]\n" + line)

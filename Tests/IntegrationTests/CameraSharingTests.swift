@@ -39,6 +39,52 @@ import Testing
         #expect(counts[other] == 0, "nobody asked for \(other)'s camera: \(counts)")
     }
 
+    /// A camera that takes the connection and then says nothing (a stuck printer): a cold snapshot
+    /// waits `camera_snapshot_timeout` (2 s here, 10 by default), then answers 503 saying so, and the
+    /// other printer's camera still serves its snapshot.
+    @Test func aSilentCameraAnswersAfterTheSnapshotTimeout() async throws {
+        let harness = try await SimulatorHarness(models: "x1c,p1s", arguments: ["--camera-fps", "10"])
+        defer { Task { await harness.stop() } }
+        // Listens and never accepts: the kernel completes the TCP handshake, then nothing comes.
+        let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(silent) }
+        var address = HTTPStatusTests.loopbackAddress(port: 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(silent, $0, length) == 0 && listen(silent, 8) == 0 && getsockname(silent, $0, &length) == 0
+            }
+        }
+        #expect(listening, "cannot listen on a loopback port")
+        let silentPort = Int(UInt16(bigEndian: address.sin_port))
+
+        let port = try HTTPStatusTests.freePort()
+        let listenLine = "listen = \"127.0.0.1:\(port)\""
+        var lines = HTTPStatusTests.listening(on: port, harness.configText)
+            .replacingOccurrences(of: listenLine, with: listenLine + "\ncamera_snapshot_timeout = 2")
+            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let x1c = try #require(lines.firstIndex(of: "name = \"x1c\""))
+        let cameraPort = try #require(lines[x1c...].firstIndex { $0.hasPrefix("camera_port = ") })
+        lines[cameraPort] = "camera_port = \(silentPort)"
+        let (daemon, _) = try await harness.startDaemon(config: try harness.writeConfig(lines.joined(separator: "\n")))
+        defer { Task { await daemon.terminate() } }
+        #expect(
+            await daemon.waitForLine(errors: true) { $0.contains("http endpoint listening") && $0.contains("127.0.0.1:\(port)") }
+                != nil)
+
+        let asked = ContinuousClock.now
+        let snapshot = try await OwnThread.run { try HTTPStatusTests.get(port: port, "/x1c/snapshot") }
+        let waited = ContinuousClock.now - asked
+        let answer = String(decoding: snapshot.body, as: UTF8.self)
+        #expect(snapshot.status == 503, "\(answer)")
+        #expect(answer.hasPrefix("no snapshot from x1c's camera: no frame from the camera within 2 s"), "\(answer)")
+        #expect(waited >= .milliseconds(1_900) && waited < .seconds(5), "answered after \(waited)")
+
+        let other = try await OwnThread.run { try HTTPStatusTests.get(port: port, "/p1s/snapshot") }
+        #expect(other.status == 200, "\(String(decoding: other.body, as: UTF8.self))")
+        #expect(HTTPStatusTests.jpegSize(other.body) != nil)
+    }
+
     /// The last viewer leaving keeps the camera's session open for `camera_idle_timeout` (3 s here),
     /// then the bridge closes it at the source: the simulator counts it closed (`camera <name>
     /// open=0`) no sooner than about the timeout and well within it plus slack, and /status says off.
