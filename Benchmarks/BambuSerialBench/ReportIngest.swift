@@ -36,7 +36,8 @@ enum ReportIngest {
 
     /// Runs the measured work exactly `iterations` times, untimed, so `valgrind --tool=callgrind` can
     /// count its instructions (a loaded machine does not change them): `streams` = the steady ingest of
-    /// every fixture's stream, `stored` = the stored X1C file parsed and merged, `stored-ingest` = its messages ingested as the daemon does, `stored-parse` = only parsed (`-cold`: with a fresh parser cache each time).
+    /// every fixture's stream, `changing` = the stream with every number changed and then as sent (two
+    /// streams per iteration), `stored` = the stored X1C file parsed and merged, `stored-ingest` = its messages ingested as the daemon does, `stored-parse` = only parsed (`-cold`: with a fresh parser cache each time).
     static func count(fixtures directory: String, iterations: Int, stage: String) {
         let names = listJSON(directory)
         guard !names.isEmpty else { fail("no *.json under \(directory)") }
@@ -49,6 +50,13 @@ enum ReportIngest {
             switch stage {
             case "streams":
                 for _ in 0..<iterations {
+                    for message in stream.messages { apply(message, to: &state) }
+                }
+            case "changing":
+                // As the timed run's changing figure: the stream with every number changed, then as sent.
+                let changed = stream.messages.map(perturbed)
+                for _ in 0..<iterations {
+                    for message in changed { apply(message, to: &state) }
                     for message in stream.messages { apply(message, to: &state) }
                 }
             case "stored":

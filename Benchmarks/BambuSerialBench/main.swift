@@ -18,7 +18,7 @@ let usage = """
       ingest --fixtures DIR [--seconds S] [--dump FILE]
           Report ingest (parse + merge into PrinterState) per fixture, thread CPU time; JSON lines.
           --dump appends the wire messages as `fixture<TAB>json` lines (for Benchmarks/ingest.py).
-      ingest-count --fixtures DIR --iterations N [--stage streams|stored|stored-ingest|stored-parse|stored-parse-cold]
+      ingest-count --fixtures DIR --iterations N [--stage streams|changing|stored|stored-ingest|stored-parse|stored-parse-cold]
           The same work a fixed N times with no timing, for instruction counts: run it under
           `valgrind --tool=callgrind` with N and with 0, and divide the difference by N.
     """

@@ -1325,24 +1325,52 @@ extension JSONParser {
         switch token.kind {
         case .object:
             guard case .object(let object) = stored, object.count == Int(token.start) else { return false }
-            var key = index + 1
-            for (name, value) in object {
-                guard Self.utf8(of: name, is: rawBytes(at: key)), self.value(at: key + 1, isIdenticalTo: value) else {
-                    return false
+            // The stored members are read in place and scalars compared here: iterating the object
+            // copied (retained and released) every key and value, and a call per scalar cost more
+            // than the comparison.
+            return object.entries.withUnsafeBufferPointer { entries in
+                var key = index + 1
+                for entry in entries {
+                    guard Self.utf8(of: entry.key, is: rawBytes(at: key)) else { return false }
+                    guard let next = member(at: key + 1, isIdenticalTo: entry.value) else { return false }
+                    key = next
                 }
-                key = valueEnd(at: key + 1)
+                return true
             }
-            return true
         case .array:
             guard case .array(let elements) = stored, elements.count == Int(token.start) else { return false }
-            var element = index + 1
-            for value in elements {
-                guard self.value(at: element, isIdenticalTo: value) else { return false }
-                element = valueEnd(at: element)
+            return elements.withUnsafeBufferPointer { elements in
+                var element = index + 1
+                for stored in elements {
+                    guard let next = member(at: element, isIdenticalTo: stored) else { return false }
+                    element = next
+                }
+                return true
             }
-            return true
         default:
             return scalar(at: index, isIdenticalTo: stored)
+        }
+    }
+
+    /// `value(at:isIdenticalTo:)` for a member or element: the index after it when identical, else `nil`.
+    @inline(__always)
+    private func member(at index: Int, isIdenticalTo stored: JSONValue) -> Int? {
+        let token = token(at: index)
+        // Numbers first and in place: most members are numbers, and a call per value cost more than
+        // comparing it.
+        switch token.kind {
+        case .int:
+            guard case .int(let value) = stored, value == Int64(bitPattern: token.payload) else { return nil }
+            return index + 1
+        case .double:
+            guard case .double(let value) = stored, value.bitPattern == token.payload else { return nil }
+            return index + 1
+        case .object, .array:
+            return value(at: index, isIdenticalTo: stored) ? Int(truncatingIfNeeded: token.payload) : nil
+        case .decodedString:
+            return scalar(at: index, isIdenticalTo: stored) ? index + 1 : nil
+        default:
+            return Self.scalar(token, of: textStart, isIdenticalTo: stored) ? index + 1 : nil
         }
     }
 
