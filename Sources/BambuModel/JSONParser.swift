@@ -1321,57 +1321,81 @@ extension JSONParser {
     /// Lets a merge keep a stored container a report sends again unchanged (`hms`, `lights_report`,
     /// the `get_version` modules) instead of building an equal one to replace it.
     func value(at index: Int, isIdenticalTo stored: JSONValue) -> Bool {
+        firstDifference(at: index, from: stored) == nil
+    }
+
+    /// Where the value at `index` first differs from `stored`, walking both in document order: the
+    /// index of the token that does not match (a container whose count differs, a key, a scalar), or
+    /// `nil` when the value is exactly `stored` (as `value(at:isIdenticalTo:)`).
+    ///
+    /// Every token before the one returned matched, so a member or element that ends at or before it
+    /// is identical to the stored one at the same position: a merge that follows uses that instead of
+    /// comparing again (`ReportMerge`), and so reads each token at most twice however deep it is.
+    func firstDifference(at index: Int, from stored: JSONValue) -> Int? {
         let token = token(at: index)
         switch token.kind {
         case .object:
-            guard case .object(let object) = stored, object.count == Int(token.start) else { return false }
+            guard case .object(let object) = stored, object.count == Int(token.start) else { return index }
             // The stored members are read in place and scalars compared here: iterating the object
             // copied (retained and released) every key and value, and a call per scalar cost more
             // than the comparison.
             return object.entries.withUnsafeBufferPointer { entries in
                 var key = index + 1
                 for entry in entries {
-                    guard Self.utf8(of: entry.key, is: rawBytes(at: key)) else { return false }
-                    guard let next = member(at: key + 1, isIdenticalTo: entry.value) else { return false }
-                    key = next
+                    guard Self.utf8(of: entry.key, is: rawBytes(at: key)) else { return key }
+                    switch compareMember(at: key + 1, with: entry.value) {
+                    case .same(let next): key = next
+                    case .differs(let at): return at
+                    }
                 }
-                return true
+                return nil
             }
         case .array:
-            guard case .array(let elements) = stored, elements.count == Int(token.start) else { return false }
+            guard case .array(let elements) = stored, elements.count == Int(token.start) else { return index }
             return elements.withUnsafeBufferPointer { elements in
                 var element = index + 1
                 for stored in elements {
-                    guard let next = member(at: element, isIdenticalTo: stored) else { return false }
-                    element = next
+                    switch compareMember(at: element, with: stored) {
+                    case .same(let next): element = next
+                    case .differs(let at): return at
+                    }
                 }
-                return true
+                return nil
             }
         default:
-            return scalar(at: index, isIdenticalTo: stored)
+            return scalar(at: index, isIdenticalTo: stored) ? nil : index
         }
     }
 
-    /// `value(at:isIdenticalTo:)` for a member or element: the index after it when identical, else `nil`.
+    /// What `compareMember` found: the index after an identical value, or where it first differs.
+    private enum MemberComparison {
+        case same(next: Int)
+        case differs(at: Int)
+    }
+
+    /// `firstDifference(at:from:)` for a member or element.
     @inline(__always)
-    private func member(at index: Int, isIdenticalTo stored: JSONValue) -> Int? {
+    private func compareMember(at index: Int, with stored: JSONValue) -> MemberComparison {
         let token = token(at: index)
         // Numbers first and in place: most members are numbers, and a call per value cost more than
         // comparing it.
+        let same: Bool
         switch token.kind {
         case .int:
-            guard case .int(let value) = stored, value == Int64(bitPattern: token.payload) else { return nil }
-            return index + 1
+            guard case .int(let value) = stored else { return .differs(at: index) }
+            same = value == Int64(bitPattern: token.payload)
         case .double:
-            guard case .double(let value) = stored, value.bitPattern == token.payload else { return nil }
-            return index + 1
+            guard case .double(let value) = stored else { return .differs(at: index) }
+            same = value.bitPattern == token.payload
         case .object, .array:
-            return value(at: index, isIdenticalTo: stored) ? Int(truncatingIfNeeded: token.payload) : nil
+            if let difference = firstDifference(at: index, from: stored) { return .differs(at: difference) }
+            return .same(next: Int(truncatingIfNeeded: token.payload))
         case .decodedString:
-            return scalar(at: index, isIdenticalTo: stored) ? index + 1 : nil
+            same = scalar(at: index, isIdenticalTo: stored)
         default:
-            return Self.scalar(token, of: textStart, isIdenticalTo: stored) ? index + 1 : nil
+            same = Self.scalar(token, of: textStart, isIdenticalTo: stored)
         }
+        return same ? .same(next: index + 1) : .differs(at: index)
     }
 
     /// Builds the value starting at `index`: the same value `JSONValue(parsing:)` gives for its text.

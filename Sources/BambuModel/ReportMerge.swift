@@ -218,14 +218,21 @@ extension ReportMerge {
             if case .object(let delta) = parser.value(at: body) { apply(delta, to: &state) }
             return
         }
-        mergeObject(tapeAt: body, &parser, into: &state)
+        mergeObject(tapeAt: body, &parser, into: &state, knownDifference: nil)
         if let presence = UnitPresence(tapeObjectAt: body, &parser) { removeVanishedUnits(presence, from: &state) }
     }
 
-    private static func mergeObject(tapeAt object: Int, _ parser: inout JSONParser, into stored: inout JSONObject) {
+    /// Merges the object at `object` on the tape into `stored`.
+    ///
+    /// `knownDifference` is what `JSONParser.firstDifference(at:from:)` found comparing the two, when
+    /// it was asked: the members before it are identical to the stored ones at the same positions, and
+    /// the one holding it differs, so neither is compared again.
+    private static func mergeObject(
+        tapeAt object: Int, _ parser: inout JSONParser, into stored: inout JSONObject, knownDifference: Int?
+    ) {
         var hint = 0
         var key = object + 1
-        for _ in 0..<parser.containerCount(at: object) {
+        for ordinal in 0..<parser.containerCount(at: object) {
             let value = key + 1
             let next = parser.valueEnd(at: value)
             let position: Int
@@ -241,19 +248,34 @@ extension ReportMerge {
                 }
                 position = found
             }
+            // What the comparison of the enclosing object found about this member, if it got this far.
+            var difference: Int?
+            if let known = knownDifference, known >= value, position == ordinal {
+                guard known < next else {
+                    hint = position + 1  // compared whole and identical
+                    key = next
+                    continue
+                }
+                difference = known
+            }
             switch parser.tokenKind(at: value) {
             case .object, .array:
                 // Most of a full report repeats the last one (AMS units and trays, lights, network):
                 // merging an identical container changes nothing, and comparing it in place costs less
-                // than walking it through the merge (callgrind: 12 % fewer instructions over the fixture
-                // streams, up to 5 % more when every number in them changes; BENCHMARKS.md, benchmark 2).
-                guard !stored.withValue(at: position, { parser.value(at: value, isIdenticalTo: $0) }) else { break }
-                stored.modifyValue(at: position) { existing in merge(tapeAt: value, &parser, into: &existing, key: key) }
+                // than walking it through the merge. Where it differs, the merge below is told where,
+                // so it does not compare the identical part again (BENCHMARKS.md, benchmark 2).
+                if difference == nil {
+                    difference = stored.withValue(at: position) { parser.firstDifference(at: value, from: $0) }
+                    guard difference != nil else { break }
+                }
+                stored.modifyValue(at: position) { existing in
+                    merge(tapeAt: value, &parser, into: &existing, key: key, knownDifference: difference)
+                }
             default:
                 // A scalar always replaces; an identical one is simply kept.
                 let token = parser.scalarToken(at: value)
                 let text = parser.textStart
-                if !stored.withValue(at: position, { JSONParser.scalar(token, of: text, isIdenticalTo: $0) }) {
+                if difference != nil || !stored.withValue(at: position, { JSONParser.scalar(token, of: text, isIdenticalTo: $0) }) {
                     stored.replaceValue(at: position, with: parser.value(at: value))
                 }
             }
@@ -262,50 +284,62 @@ extension ReportMerge {
         }
     }
 
-    /// `merge(_:into:key:)` for the value at `delta` on the tape; `key` is its key's token (`nil` in a record array).
-    private static func merge(tapeAt delta: Int, _ parser: inout JSONParser, into existing: inout JSONValue, key: Int?) {
+    /// `merge(_:into:key:)` for the value at `delta` on the tape; `key` is its key's token (`nil` in a
+    /// record array), `knownDifference` what `JSONParser.firstDifference(at:from:)` found for the two, if asked.
+    private static func merge(
+        tapeAt delta: Int, _ parser: inout JSONParser, into existing: inout JSONValue, key: Int?, knownDifference: Int?
+    ) {
         switch parser.tokenKind(at: delta) {
         case .object:
             let isVirtualTray = key.map { parser.key(at: $0, is: "vt_tray") } ?? false
             guard case .object(var storedObject) = existing, !(isVirtualTray && isEmptiedTray(tapeAt: delta, parser))
             else {
-                replace(&existing, withValueAt: delta, &parser)
+                replace(&existing, withValueAt: delta, &parser, knownDifference: knownDifference)
                 return
             }
             existing = .null  // drop the second reference so the merge mutates in place
-            mergeObject(tapeAt: delta, &parser, into: &storedObject)
+            mergeObject(tapeAt: delta, &parser, into: &storedObject, knownDifference: knownDifference)
             existing = .object(storedObject)
         case .array:
             let isHMS = key.map { parser.key(at: $0, is: "hms") } ?? false
             guard !isHMS, case .array(var storedElements) = existing, isRecordArray(storedElements),
                 isRecordArray(tapeAt: delta, parser), !storedElements.isEmpty
             else {
-                replace(&existing, withValueAt: delta, &parser)
+                replace(&existing, withValueAt: delta, &parser, knownDifference: knownDifference)
                 return
             }
             existing = .null
             let replacesEmptied = key.map { parser.key(at: $0, is: "tray") || parser.key(at: $0, is: "vir_slot") } ?? false
-            mergeRecords(tapeAt: delta, &parser, into: &storedElements, replacesEmptied: replacesEmptied)
+            mergeRecords(
+                tapeAt: delta, &parser, into: &storedElements, replacesEmptied: replacesEmptied, knownDifference: knownDifference)
             existing = .array(storedElements)
         default:
-            replace(&existing, withValueAt: delta, &parser)
+            replace(&existing, withValueAt: delta, &parser, knownDifference: knownDifference)
         }
     }
 
     /// Replaces `existing` with the value at `value` on the tape, unless it already is exactly that
-    /// value (a replaced array sent again unchanged, such as `hms`), which it then keeps.
-    private static func replace(_ existing: inout JSONValue, withValueAt value: Int, _ parser: inout JSONParser) {
-        if !parser.value(at: value, isIdenticalTo: existing) { existing = parser.value(at: value) }
+    /// value (a replaced array sent again unchanged, such as `hms`), which it then keeps. A known
+    /// difference says it is not.
+    private static func replace(
+        _ existing: inout JSONValue, withValueAt value: Int, _ parser: inout JSONParser, knownDifference: Int?
+    ) {
+        if knownDifference != nil || !parser.value(at: value, isIdenticalTo: existing) { existing = parser.value(at: value) }
     }
 
-    /// `mergeRecords(_:into:replacesEmptied:)` for the array at `array` on the tape.
+    /// `mergeRecords(_:into:replacesEmptied:)` for the array at `array` on the tape; `knownDifference`
+    /// as for `mergeObject(tapeAt:_:into:knownDifference:)`, by position.
     private static func mergeRecords(
-        tapeAt array: Int, _ parser: inout JSONParser, into stored: inout [JSONValue], replacesEmptied: Bool
+        tapeAt array: Int, _ parser: inout JSONParser, into stored: inout [JSONValue], replacesEmptied: Bool,
+        knownDifference: Int?
     ) {
         var element = array + 1
         for deltaPosition in 0..<parser.containerCount(at: array) {
             let current = element
             element = parser.valueEnd(at: current)
+            // Compared whole with the stored record at the same position, and identical.
+            if let known = knownDifference, known >= element, deltaPosition < stored.count { continue }
+            let difference = knownDifference.flatMap { (current..<element).contains($0) ? $0 : nil }
             guard parser.tokenKind(at: current) == .object, let idToken = parser.member("id", ofObjectAt: current) else {
                 continue
             }
@@ -326,7 +360,7 @@ extension ReportMerge {
             }
             var record = stored[position]
             stored[position] = .null
-            merge(tapeAt: current, &parser, into: &record, key: nil)
+            merge(tapeAt: current, &parser, into: &record, key: nil, knownDifference: position == deltaPosition ? difference : nil)
             stored[position] = record
         }
     }

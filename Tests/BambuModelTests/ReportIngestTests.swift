@@ -271,6 +271,39 @@ import Testing
         }
     }
 
+    /// A report that repeats the stored state except at one place, for every place in turn (a number,
+    /// a string, a key, a count, a type, inside objects, record arrays, `hms`, an emptied `vt_tray`):
+    /// the merge, which compares each container with the stored one first and is then told where they
+    /// first differ, ends where parse + apply does, and so does the next report sent unchanged.
+    @Test func aReportDifferingAtAnyOnePlaceMergesLikeParseThenApply() throws {
+        let base = #"""
+            {"print":{"a":1,"o":{"x":1,"y":{"z":[1,2,{"q":"s"}],"w":"t"},"v":2.5},"ams":{"ams":[{"id":"0","humidity":"5","tray":[{"id":"0","tray_type":"PLA","remain":5},{"id":"1","tray_type":"PETG","remain":7}]},{"id":"1","tray":[{"id":"0","tray_type":"ABS"}]}],"ams_exist_bits":"3"},"hms":[{"attr":1,"code":2}],"vt_tray":{"id":"254","tray_type":"PLA"},"lights_report":[{"node":"chamber_light","mode":"on"}],"z":"end"}}
+            """#
+        // Each is a change at one place of `base`: (text to find, what replaces it).
+        let changes: [(String, String)] = [
+            (#""a":1"#, #""a":2"#), (#""x":1"#, #""x":1.0"#), (#""x":1"#, #""X":1"#), (#"[1,2,"#, #"[1,3,"#),
+            (#""q":"s""#, #""q":"S""#), (#""q":"s""#, #""q":"s","r":1"#), (#"[1,2,{"q":"s"}]"#, #"[1,2]"#),
+            (#""w":"t""#, #""w":["t"]"#), (#""v":2.5"#, #""v":2.25"#), (#""humidity":"5""#, #""humidity":"4""#),
+            (#""remain":7"#, #""remain":8"#), (#"{"id":"1","tray_type":"PETG","remain":7}"#, #"{"id":"1"}"#),
+            (#"{"id":"0","tray_type":"ABS"}"#, #"{"id":"1","tray_type":"ABS"}"#), (#""id":"1","tray":["#, #""id":1,"tray":["#),
+            (#"{"id":"1","tray":[{"id":"0","tray_type":"ABS"}]}"#, #"{"id":"2","tray":[]}"#),
+            (#""ams_exist_bits":"3""#, #""ams_exist_bits":"1""#), (#""code":2"#, #""code":3"#),
+            (#""vt_tray":{"id":"254","tray_type":"PLA"}"#, #""vt_tray":{"id":"254"}"#), (#""mode":"on""#, #""mode":"off""#),
+            (#""z":"end""#, #""z":"end","new":{"k":[1]}"#), (#""o":{"#, #""o2":{"#),
+        ]
+        for (find, replacement) in changes {
+            #expect(base.contains(find), "\(find)")
+            let changed = base.replacing(find, with: replacement, maxReplacements: 1)
+            let texts = [base, changed, base, changed].map { Array($0.utf8) }
+            expectIngestMatchesApply(texts)
+            var start = PrinterState()
+            _ = try start.ingest(Array(base.utf8))
+            // From a state whose key order differs from the reports' (positions do not line up).
+            _ = try start.ingest(Array(#"{"print":{"o":{"v":1,"x":0},"a":0}}"#.utf8))
+            expectIngestMatchesApply(texts, from: start)
+        }
+    }
+
     /// An identical scalar is kept rather than rebuilt, and a changed one replaces it in place.
     @Test func identicalValuesAreKeptAndChangedOnesReplaced() throws {
         var state = PrinterState()
