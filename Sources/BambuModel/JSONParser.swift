@@ -67,6 +67,7 @@ package struct JSONParseCache: Sendable {
     fileprivate var objectSizeHints: [Int]
     fileprivate var arraySizeHints: [Int]
     fileprivate var fingerprintStack: [UInt64]
+    fileprivate var numberMemo: [JSONParser.MemoizedNumber]
 
     /// How many bits of a string's fingerprint choose its set: 2^bits sets of two strings.
     fileprivate let setBits: Int
@@ -89,6 +90,7 @@ package struct JSONParseCache: Sendable {
         objectSizeHints = []
         arraySizeHints = []
         fingerprintStack = []
+        numberMemo = []
     }
 
     /// Gives the cache its tables if it has none yet.
@@ -97,6 +99,7 @@ package struct JSONParseCache: Sendable {
         strings = Array(repeating: JSONParser.CachedString(), count: 2 << setBits)
         objectSizeHints = Array(repeating: 0, count: JSONParser.maximumDepth + 1)
         arraySizeHints = Array(repeating: 0, count: JSONParser.maximumDepth + 1)
+        numberMemo = Array(repeating: JSONParser.MemoizedNumber(), count: JSONParser.numberMemoSize)
     }
 }
 
@@ -127,6 +130,8 @@ struct JSONParser: ~Copyable {
     /// (every AMS tray has the same keys), so reserving that much usually allocates each container once.
     private var objectSizeHints: [Int]
     private var arraySizeHints: [Int]
+    /// Numbers the scan's own reading leaves to `parseNumber`, by text (see `MemoizedNumber`).
+    private var numberMemo: [MemoizedNumber]
     /// The tokens of a text scanned by `withTape` (none for a plain parse): `tokenCount` of them in
     /// storage the parser allocates, grows and frees itself, so appending a token is a store and a
     /// count (no uniqueness or capacity checks of an `Array` per token).
@@ -144,11 +149,13 @@ struct JSONParser: ~Copyable {
         stringCache = []
         objectSizeHints = []
         arraySizeHints = []
+        numberMemo = []
         cache.allocateIfEmpty()
         swap(&stringCache, &cache.strings)
         swap(&objectSizeHints, &cache.objectSizeHints)
         swap(&arraySizeHints, &cache.arraySizeHints)
         swap(&fingerprintStack, &cache.fingerprintStack)
+        swap(&numberMemo, &cache.numberMemo)
     }
 
     deinit { tokens?.deallocate() }
@@ -160,6 +167,7 @@ struct JSONParser: ~Copyable {
         swap(&arraySizeHints, &cache.arraySizeHints)
         fingerprintStack.removeAll(keepingCapacity: true)  // a failed parse leaves entries behind
         swap(&fingerprintStack, &cache.fingerprintStack)
+        swap(&numberMemo, &cache.numberMemo)
     }
 
     /// Parses a complete JSON text from `bytes`.
@@ -805,7 +813,10 @@ extension JSONParser {
         guard UInt(bytes.count) < UInt(UInt32.max), let base = bytes.baseAddress else { return nil }
         var parser = JSONParser(bytes, cache: &cache)
         defer { parser.returnStorage(to: &cache) }
-        parser.reserveTokens(bytes.count / 8 + 16)  // a compact X1C report: one token per 8.5 bytes
+        // Compact reports have one token per 7.5 (H2C) to 10 bytes; a quarter of the byte count covers
+        // those without growing (growing once cost the H2C stream 10 % of its instructions), and only
+        // pages the scan writes are touched.
+        parser.reserveTokens(bytes.count / 4 + 16)
         let end = base + bytes.count
         do throws(TapeStop) {
             let after = try parser.scanValue(parser.skipSpace(base, end), end)
@@ -1141,7 +1152,7 @@ extension JSONParser {
         let integerDigits = cursor - digits
         // No digit, a leading zero or more than 18 digits (which may not fit): the full parser decides.
         guard integerDigits > 0, integerDigits <= 18, integerDigits == 1 || digits.pointee != UInt8(ascii: "0") else {
-            return try scanNumberFully(first)
+            return try scanNumberFully(first, end)
         }
         guard cursor < end else { return appendInteger(magnitude, negative: negative, after: cursor) }
         switch cursor.pointee {
@@ -1158,12 +1169,12 @@ extension JSONParser {
             // As `parseNumber`'s fast path (Clinger's): an exact mantissa divided by an exact power of ten.
             guard fractionDigits > 0, integerDigits + fractionDigits <= 18, magnitude <= 1 << 53,
                 cursor == end || (cursor.pointee | 0x20) != UInt8(ascii: "e")
-            else { return try scanNumberFully(first) }
+            else { return try scanNumberFully(first, end) }
             let value = Double(magnitude) / Self.powersOfTen[fractionDigits]
             appendToken(JSONToken(.double, payload: (negative ? -value : value).bitPattern))
             return cursor
         case UInt8(ascii: "e"), UInt8(ascii: "E"):
-            return try scanNumberFully(first)
+            return try scanNumberFully(first, end)
         default:
             return appendInteger(magnitude, negative: negative, after: cursor)
         }
@@ -1176,8 +1187,73 @@ extension JSONParser {
         return cursor
     }
 
+    /// A number the scan read with `parseNumber`, kept with its text so the same text next time is a
+    /// lookup.
+    ///
+    /// Exists because of AMS trays' `k` (`0.019999999552965164`): 17 significant digits do not fit
+    /// the scan's exact reading, the standard library's correctly rounded conversion costs about
+    /// 2,300 instructions, and every full report repeats the same few values (up to 15 per report; 7
+    /// to 10 % of the A1 mini and P1S streams' instructions, callgrind).
+    struct MemoizedNumber: Sendable {
+        /// The text's bytes as little-endian words, zero past `count` (0: an empty slot).
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var count = 0
+        var token = JSONToken(.null)
+    }
+
+    /// Slots of the number memo (direct-mapped by the text's first word and length).
+    static let numberMemoSize = 16
+
+    /// The longest number text the memo keeps (four words).
+    private static let longestMemoizedNumber = 32
+
+    /// The characters a number's text can hold; its text ends at the first other byte.
+    @inline(__always)
+    private static func mayBeInNumber(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "+"),
+            UInt8(ascii: "e"), UInt8(ascii: "E"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// The `count` (≤ 32) bytes at `start` as four little-endian words, zero past `count`.
+    private static func memoWords(_ start: Cursor, _ count: Int) -> (UInt64, UInt64, UInt64, UInt64) {
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { raw in
+            raw.copyMemory(from: UnsafeRawBufferPointer(start: start, count: count))
+        }
+        return words
+    }
+
+    /// Scans the number at `first` with `parseNumber`, or takes its token from the memo when the same
+    /// text was read before.
+    private mutating func scanNumberFully(_ first: Cursor, _ end: Cursor) throws(TapeStop) -> Cursor {
+        var last = first
+        while last < end, Self.mayBeInNumber(last.pointee), last - first <= Self.longestMemoizedNumber { last += 1 }
+        let count = last - first
+        guard count <= Self.longestMemoizedNumber else { return try parseNumberIntoTape(first) }
+        let words = Self.memoWords(first, count)
+        let slot = Int(truncatingIfNeeded: ((words.0 &+ UInt64(count)) &* 0x9E37_79B9_7F4A_7C15) >> 60)
+            & (Self.numberMemoSize - 1)
+        let entry = numberMemo[slot]
+        if entry.count == count, entry.words == words {
+            appendToken(entry.token)
+            return last
+        }
+        let after = try parseNumberIntoTape(first)
+        // Kept only when `parseNumber` read the whole run: the byte after it then cannot be part of a
+        // number, so the same run reads the same way whatever follows.
+        if after == last {
+            numberMemo[slot] = MemoizedNumber(words: words, count: count, token: token(at: tokenCount - 1))
+        }
+        return after
+    }
+
     /// Scans the number at `first` with `parseNumber`.
-    private mutating func scanNumberFully(_ first: Cursor) throws(TapeStop) -> Cursor {
+    private mutating func parseNumberIntoTape(_ first: Cursor) throws(TapeStop) -> Cursor {
         position = offset(of: first)
         let value: JSONValue
         do { value = try parseNumber() } catch { throw TapeStop() }
@@ -1341,9 +1417,11 @@ extension JSONParser {
             // than the comparison.
             return object.entries.withUnsafeBufferPointer { entries in
                 var key = index + 1
-                for entry in entries {
-                    guard Self.utf8(of: entry.key, is: rawBytes(at: key)) else { return key }
-                    switch compareMember(at: key + 1, with: entry.value) {
+                // By position, not `for entry in`: that copied each entry (a retain and a release of
+                // its key and value, 9 % of the H2C stream's instructions).
+                for position in entries.indices {
+                    guard Self.utf8(of: entries[position].key, is: rawBytes(at: key)) else { return key }
+                    switch compareMember(at: key + 1, with: entries[position].value) {
                     case .same(let next): key = next
                     case .differs(let at): return at
                     }
@@ -1354,8 +1432,8 @@ extension JSONParser {
             guard case .array(let elements) = stored, elements.count == Int(token.start) else { return index }
             return elements.withUnsafeBufferPointer { elements in
                 var element = index + 1
-                for stored in elements {
-                    switch compareMember(at: element, with: stored) {
+                for position in elements.indices {
+                    switch compareMember(at: element, with: elements[position]) {
                     case .same(let next): element = next
                     case .differs(let at): return at
                     }

@@ -304,6 +304,41 @@ import Testing
         }
     }
 
+    /// Numbers the scan leaves to the full reader (17 significant digits and more, exponents, integers
+    /// past 18 digits) are kept with their text and reused: each reads as parse + apply reads it, also
+    /// when two texts share a memo slot (same first eight bytes and length), when the run of number
+    /// characters is not a number, and when the text ends with the number.
+    @Test func numbersReadAgainFromTheMemoIngestLikeParseThenApply() throws {
+        let numbers = [
+            "0.019999999552965164", "0.019999990000000001", "0.019999999552965164", "0.01999999955296516e0",
+            "-0.019999999552965164", "12345678901234567890", "-9223372036854775808", "9223372036854775808",
+            "1e400", "-1E-400", "1.5e+3", "0.0000000000000000000000000000001", "0.00000000000000000000000000000001",
+            "0.000000000000000000000000000000001", "100000000000000000000000000000000000",
+        ]
+        var texts: [String] = []
+        for number in numbers {
+            texts.append(#"{"print":{"k":\#(number),"n":[\#(number),1]}}"#)
+        }
+        // Runs of number characters that are not one number: never kept as one.
+        texts += [
+            #"{"print":{"k":1.5-3}}"#, #"{"print":{"k":0.019999999552965164-1}}"#,
+            #"{"print":{"k":0.019999999552965164e}}"#, #"{"print":{"k":0.019999999552965164x}}"#,
+            #"{"print":{"k":00.019999999552965164}}"#,
+        ]
+        let bytes = texts.map { Array($0.utf8) }
+        expectIngestMatchesApply(bytes + bytes.reversed() + bytes)
+        // The number as the whole text, then inside a report.
+        expectIngestMatchesApply(["0.019999999552965164", #"{"print":{"k":0.019999999552965164}}"#, "0.019999999552965164"].map { Array($0.utf8) })
+        // Slot neighbours taking turns in one state: each keeps its own value.
+        var state = PrinterState()
+        for round in 0..<3 {
+            for (text, value) in [("0.019999999552965164", 0.019999999552965164), ("0.019999990000000001", 0.019999990000000001)] {
+                _ = try state.ingest(Array(#"{"print":{"k":\#(text)}}"#.utf8))
+                #expect(state.print["k"] == .double(value), "round \(round): \(text)")
+            }
+        }
+    }
+
     /// An identical scalar is kept rather than rebuilt, and a changed one replaces it in place.
     @Test func identicalValuesAreKeptAndChangedOnesReplaced() throws {
         var state = PrinterState()
