@@ -208,12 +208,12 @@ private final class SessionRunner: @unchecked Sendable {
                 defer { busy = true }
                 return !busy
             }) else { return }
-            while !Task.isCancelled, !inbox.isFinished, let event = inbox.next(onlyHostEvents: onPortThread) {
+            while !Task.isCancelled, let event = inbox.next(onlyHostEvents: onPortThread) {
                 handle(event)
             }
             draining.withLockedValue { $0 = false }
             // An event queued while this thread held `draining` found it busy and was left to this one.
-            guard !inbox.isEmpty, !inbox.isFinished, !Task.isCancelled else { return }
+            guard inbox.hasEventsToHandle, !Task.isCancelled else { return }
             if onPortThread {
                 // What is left starts with an event that is not the host's: the loop takes it (and the rest).
                 inbox.wakeLoop()

@@ -60,10 +60,19 @@ package final class SessionInbox: Sendable {
     /// Whether `finish()` was called.
     package var isFinished: Bool { state.withLockedValue { $0.finished } }
 
-    /// The next event to handle, or nil when the inbox is empty, or when `onlyHostEvents` is true and
-    /// the next one is not from the host (it stays queued, and so does everything after it).
+    /// Whether an event is queued and `finish()` was not called: what a drain that just ended asks,
+    /// with one lock.
+    package var hasEventsToHandle: Bool {
+        state.withLockedValue { !$0.finished && ($0.printer.count > $0.printerStart || $0.other.count > $0.otherStart) }
+    }
+
+    /// The next event to handle, or nil when the inbox is empty or finished, or when `onlyHostEvents`
+    /// is true and the next one is not from the host (it stays queued, and so does everything after it).
+    ///
+    /// One lock per event: checking `isFinished` first took a second one.
     package func next(onlyHostEvents: Bool = false) -> SessionEvent? {
         state.withLockedValue { state -> SessionEvent? in
+            guard !state.finished else { return nil }
             let printerCount = state.printer.count - state.printerStart
             let otherCount = state.other.count - state.otherStart
             guard printerCount > 0 || otherCount > 0 else { return nil }

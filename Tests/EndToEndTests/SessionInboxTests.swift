@@ -41,9 +41,10 @@ import Testing
         inbox.yield(.hostBytes([77]))
         #expect(inbox.next() == .hostBytes([77]))
         #expect(inbox.next() == .report([1]))
+        #expect(drain(inbox).count == 98)
         inbox.finish()
         inbox.yield(.tick)
-        #expect(drain(inbox).count == 98)
+        #expect(drain(inbox).isEmpty)
     }
 
     /// The pty's thread takes host events only, in order, and stops at the first other event, which
@@ -66,7 +67,15 @@ import Testing
         #expect(inbox.next(onlyHostEvents: true) == nil)
         #expect(drain(inbox) == [.report([1]), .hostBytes([79])])
         #expect(inbox.isEmpty)
+        #expect(!inbox.hasEventsToHandle)
+        inbox.yield(.tick, wakingLoop: false)
+        #expect(inbox.hasEventsToHandle)
         inbox.finish()
         #expect(inbox.isFinished)
+        // Finished: nothing more is handed out, queued or not, and nothing is left to handle.
+        #expect(!inbox.hasEventsToHandle)
+        #expect(inbox.next() == nil)
+        inbox.yield(.hostBytes([80]))
+        #expect(inbox.next() == nil)
     }
 }
