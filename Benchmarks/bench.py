@@ -4,7 +4,7 @@
 """Benchmarks for bambu-serial (see BENCHMARKS.md for what each one measures and the goals).
 
 Run from the repository root with the bench venv's Python (make bench sets it up):
-    .build/bench-venv/bin/python Benchmarks/bench.py roundtrip|throughput|ingest|scale|idle|soak|all
+    .build/bench-venv/bin/python Benchmarks/bench.py roundtrip|throughput|ingest|ingest-instructions|scale|idle|soak|all
 Binaries: .build/release/bambu-serial (the static build `make bench` makes, as installed) and
 .build-bench/release/bambu-serial-bench (override with BAMBU_SERIAL_BINARY / BAMBU_SERIAL_BENCH).
 """
@@ -424,6 +424,68 @@ def bench_ingest(args):
     return results
 
 
+def bench_ingest_instructions(args):
+    """2, counted: instructions per stream (callgrind, N passes minus none), ours and bambu-printer-manager's.
+
+    Unlike the timed figures, these do not move with the machine's load; they leave out how many
+    instructions each side runs per cycle.
+    """
+    valgrind = shutil.which("valgrind")
+    if not valgrind:
+        sys.exit("ingest-instructions needs valgrind (apt-get install valgrind)")
+    fixtures = os.path.join(SHARED, "fixtures/reports")
+    names = args.fixtures or sorted(name for name in os.listdir(fixtures) if name.endswith(".json"))
+    dump = tempfile.mktemp(prefix="bambu-bench-stream-")
+    subprocess.run([BENCH, "ingest", "--fixtures", fixtures, "--dump", dump, "--seconds", "0.01"],
+                   capture_output=True, check=True)
+
+    def counted(command):
+        run = subprocess.run([valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
+                             capture_output=True, text=True)
+        found = re.search(r"Collected : (\d+)", run.stderr)
+        return int(found.group(1)) if run.returncode == 0 and found else None
+
+    def per_pass(command):
+        passes, none = counted(command(args.passes)), counted(command(0))
+        return None if passes is None or none is None else (passes - none) / args.passes
+
+    results = []
+    try:
+        for name in names:
+            with tempfile.TemporaryDirectory() as one:
+                os.symlink(os.path.join(fixtures, name), os.path.join(one, name))
+                ours = per_pass(lambda n: [BENCH, "ingest-count", "--fixtures", one, "--iterations", str(n),
+                                           "--stage", "streams"])
+            peer = per_pass(lambda n: [sys.executable, os.path.abspath(__file__), "bpm-passes", dump, name, str(n)])
+            row = {"bench": "ingest-instructions", "fixture": name, "passes": args.passes,
+                   "ours_instructions_per_stream": round(ours) if ours else None,
+                   "bpm_instructions_per_stream": round(peer) if peer else None,
+                   "instruction_ratio": round(peer / ours, 1) if ours and peer else None}
+            if peer is None:
+                row["bpm_error"] = "bambu-printer-manager raises on this stream"
+            print(json.dumps(row), flush=True)
+            results.append(row)
+    finally:
+        os.unlink(dump)
+    return results
+
+
+def bpm_passes(args):
+    """Internal (run under callgrind by ingest-instructions): the stream once, then `passes` more times."""
+    import logging
+    logging.disable(logging.CRITICAL)
+    from bpm.bambuconfig import BambuConfig
+    from bpm.bambuprinter import BambuPrinter
+    with open(args.dump) as f:
+        messages = [message for name, message in (line.rstrip("\n").split("\t", 1) for line in f) if name == args.fixture]
+    printer = BambuPrinter(config=BambuConfig(hostname="127.0.0.1", access_code="12345678",
+                                              serial_number="00M00A000000001"))
+    printer.get_sdcard_3mf_files = lambda *args, **kwargs: {}  # as bench_ingest
+    for _ in range(args.passes + 1):
+        for message in messages:
+            printer._on_message(message)
+
+
 def best_thread_cpu(body, seconds):
     """µs of thread CPU per call of body, best of 5 rounds of about seconds/10 each."""
     body()
@@ -572,6 +634,9 @@ def main():
     p = sub.add_parser("throughput"); p.add_argument("--count", type=int, default=10_000)
     p.add_argument("--compare", metavar="BINARY", help="another bambu-serial build, measured in the same run")
     p = sub.add_parser("ingest"); p.add_argument("--seconds", type=float, default=0.5)
+    p = sub.add_parser("ingest-instructions"); p.add_argument("--passes", type=int, default=20)
+    p.add_argument("--fixtures", type=lambda s: s.split(","), help="comma-separated fixture file names (default: all)")
+    p = sub.add_parser("bpm-passes"); p.add_argument("dump"); p.add_argument("fixture"); p.add_argument("passes", type=int)
     p = sub.add_parser("scale")
     p.add_argument("--counts", type=lambda s: [int(x) for x in s.split(",")], default=[1, 10, 100])
     p.add_argument("--model", default="x1c"); p.add_argument("--seconds", type=float, default=30)
@@ -586,6 +651,8 @@ def main():
     p.add_argument("--duration", type=float, default=600); p.add_argument("--warmup", type=float, default=60)
     sub.add_parser("all")
     args = parser.parse_args()
+    if args.bench == "bpm-passes":
+        return bpm_passes(args)
     for binary in (BINARY, BENCH):
         if not os.access(binary, os.X_OK):
             sys.exit(f"missing {binary}: run `make bench` (it builds both) or name them in BAMBU_SERIAL_BINARY / BAMBU_SERIAL_BENCH")
@@ -597,7 +664,7 @@ def main():
             log(f"== {name}")
             globals()["bench_" + name](parser.parse_args(argv))
     else:
-        globals()["bench_" + args.bench](args)
+        globals()["bench_" + args.bench.replace("-", "_")](args)
 
 
 if __name__ == "__main__":
