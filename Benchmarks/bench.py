@@ -369,6 +369,29 @@ def bench_throughput(args):
         setup.stop()
 
 
+def read_streams(dump):
+    """The report streams `bambu-serial-bench ingest --dump` wrote: fixture name -> wire messages."""
+    streams = {}
+    with open(dump) as f:
+        for line in f:
+            name, message = line.rstrip("\n").split("\t", 1)
+            streams.setdefault(name, []).append(message)
+    return streams
+
+
+def peer_printer():
+    """A bambu-printer-manager printer that only takes messages (logging off, no storage)."""
+    import logging
+    logging.disable(logging.CRITICAL)
+    from bpm.bambuconfig import BambuConfig
+    from bpm.bambuprinter import BambuPrinter
+    printer = BambuPrinter(config=BambuConfig(hostname="127.0.0.1", access_code="12345678",
+                                              serial_number="00M00A000000001"))
+    # A RUNNING job makes it fetch the job's project once over FTPS: no storage here.
+    printer.get_sdcard_3mf_files = lambda *args, **kwargs: {}
+    return printer
+
+
 def bench_ingest(args):
     """2. Parse + merge per fixture (Swift, thread CPU time) vs bambu-printer-manager's _on_message."""
     fixtures = os.path.join(SHARED, "fixtures/reports")
@@ -381,22 +404,11 @@ def bench_ingest(args):
         row = json.loads(line)
         print(json.dumps(row), flush=True)
         ours[(row["bench"], row["fixture"])] = row
-    streams = {}
-    with open(dump) as f:
-        for line in f:
-            name, message = line.rstrip("\n").split("\t", 1)
-            streams.setdefault(name, []).append(message)
+    streams = read_streams(dump)
     os.unlink(dump)
-    import logging
-    logging.disable(logging.CRITICAL)
-    from bpm.bambuconfig import BambuConfig
-    from bpm.bambuprinter import BambuPrinter
     results = []
     for name, messages in streams.items():
-        printer = BambuPrinter(config=BambuConfig(hostname="127.0.0.1", access_code="12345678",
-                                                  serial_number="00M00A000000001"))
-        # A RUNNING job makes it fetch the job's project once over FTPS: no storage here.
-        printer.get_sdcard_3mf_files = lambda *args, **kwargs: {}
+        printer = peer_printer()
         try:
             for message in messages:
                 printer._on_message(message)
@@ -462,7 +474,7 @@ def bench_ingest_instructions(args):
                    "bpm_instructions_per_stream": round(peer) if peer else None,
                    "instruction_ratio": round(peer / ours, 1) if ours and peer else None}
             if peer is None:
-                row["bpm_error"] = "bambu-printer-manager raises on this stream"
+                row["bpm_error"] = "bambu-printer-manager's run failed (it raises on this stream, or valgrind failed)"
             print(json.dumps(row), flush=True)
             results.append(row)
     finally:
@@ -472,15 +484,8 @@ def bench_ingest_instructions(args):
 
 def bpm_passes(args):
     """Internal (run under callgrind by ingest-instructions): the stream once, then `passes` more times."""
-    import logging
-    logging.disable(logging.CRITICAL)
-    from bpm.bambuconfig import BambuConfig
-    from bpm.bambuprinter import BambuPrinter
-    with open(args.dump) as f:
-        messages = [message for name, message in (line.rstrip("\n").split("\t", 1) for line in f) if name == args.fixture]
-    printer = BambuPrinter(config=BambuConfig(hostname="127.0.0.1", access_code="12345678",
-                                              serial_number="00M00A000000001"))
-    printer.get_sdcard_3mf_files = lambda *args, **kwargs: {}  # as bench_ingest
+    messages = read_streams(args.dump).get(args.fixture, [])
+    printer = peer_printer()
     for _ in range(args.passes + 1):
         for message in messages:
             printer._on_message(message)
