@@ -4,7 +4,7 @@
 """Benchmarks for bambu-serial (see BENCHMARKS.md for what each one measures and the goals).
 
 Run from the repository root with the bench venv's Python (make bench sets it up):
-    .build/bench-venv/bin/python Benchmarks/bench.py roundtrip|throughput|ingest|ingest-instructions|scale|idle|soak|all
+    .build/bench-venv/bin/python Benchmarks/bench.py roundtrip|throughput|ingest|ingest-instructions|hostile|scale|idle|soak|all
 Binaries: .build/release/bambu-serial (the static build `make bench` makes, as installed) and
 .build-bench/release/bambu-serial-bench (override with BAMBU_SERIAL_BINARY / BAMBU_SERIAL_BENCH).
 """
@@ -482,6 +482,63 @@ def bench_ingest_instructions(args):
     return results
 
 
+def hostile_streams():
+    """Report streams shaped to be slow, each report under the daemon's 1 MB limit: name -> stream.
+
+    A stream is stored as the fixtures are (a dict, or its text): `pushall` is the first report,
+    `deltas` the next ones.
+    """
+    keys = [f"k{i}" for i in range(60_000)]
+    forward = {key: i for i, key in enumerate(keys)}
+    backward = {key: i + 1 for i, key in reversed(list(enumerate(keys)))}
+    units = [{"id": i} for i in range(60_000)]
+    return {
+        # One object of 70,000 keys; and with a key repeated last, which the stream file's own
+        # (plain) parse meets: the ingest gets the report without the repeat.
+        "wide_object": {"pushall": {"print": {f"k{i}": i for i in range(70_000)}}},
+        "wide_object_repeated_key": '{"pushall":{"print":{' + ",".join(f'"k{i}":{i}' for i in range(70_000))
+                                    + ',"k0":1}}}',
+        # 30,000 keys sharing one fingerprint (same length, first and last eight bytes).
+        "alike_keys": {"pushall": {"print": {f"aaaaaaaa{i:06d}bbbbbbbb": i for i in range(30_000)}}},
+        # Keys of a stored object sent again in reverse order, at the top and one level down.
+        "reversed_keys": {"pushall": {"print": forward}, "deltas": [backward]},
+        "reversed_nested_keys": {"pushall": {"print": {"o": forward}}, "deltas": [{"o": backward}]},
+        # 60,000 AMS units, then in reverse order; then a full report listing every other one.
+        "reversed_records": {"pushall": {"print": {"ams": {"ams": units}}}, "deltas": [{"ams": {"ams": units[::-1]}}]},
+        "vanished_units": {"pushall": {"print": {"ams": {"ams": units}}},
+                           "deltas": [{"msg": 0, "ams": {"ams": units[::2]}}]},
+        "many_hms": {"pushall": {"print": {"hms": [{"attr": i, "code": i} for i in range(36_000)]}}},
+    }
+
+
+def bench_hostile(args):
+    """Reports shaped to be slow: CPU seconds to read each stream and ingest it once (ingest-count)."""
+    binaries = [("ours", BENCH)] + ([("compare", args.compare)] if args.compare else [])
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bambu-bench-hostile-") as root:
+        for name, stream in hostile_streams().items():
+            directory = os.path.join(root, name)
+            os.mkdir(directory)
+            text = stream if isinstance(stream, str) else json.dumps(stream, separators=(",", ":"))
+            with open(os.path.join(directory, name + ".json"), "w") as f:
+                f.write(text)
+            row = {"bench": "hostile", "stream": name, "file_bytes": len(text)}
+            for label, binary in binaries:
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                try:
+                    subprocess.run([binary, "ingest-count", "--fixtures", directory, "--iterations", "0"],
+                                   check=True, capture_output=True, timeout=args.timeout)
+                except subprocess.TimeoutExpired:
+                    row[label + "_cpu_s"] = f"over {args.timeout} s (stopped)"
+                    continue
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+                row[label + "_cpu_s"] = round(cpu, 2)
+            print(json.dumps(row), flush=True)
+            results.append(row)
+    return results
+
+
 def bpm_passes(args):
     """Internal (run under callgrind by ingest-instructions): the stream once, then `passes` more times."""
     messages = read_streams(args.dump).get(args.fixture, [])
@@ -641,6 +698,8 @@ def main():
     p = sub.add_parser("ingest"); p.add_argument("--seconds", type=float, default=0.5)
     p = sub.add_parser("ingest-instructions"); p.add_argument("--passes", type=int, default=20)
     p.add_argument("--fixtures", type=lambda s: s.split(","), help="comma-separated fixture file names (default: all)")
+    p = sub.add_parser("hostile"); p.add_argument("--timeout", type=float, default=600)
+    p.add_argument("--compare", metavar="BENCH_BINARY", help="another bambu-serial-bench build, measured in the same run")
     p = sub.add_parser("bpm-passes"); p.add_argument("dump"); p.add_argument("fixture"); p.add_argument("passes", type=int)
     p = sub.add_parser("scale")
     p.add_argument("--counts", type=lambda s: [int(x) for x in s.split(",")], default=[1, 10, 100])

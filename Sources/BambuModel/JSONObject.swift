@@ -165,10 +165,19 @@ package struct JSONObject: Sendable {
     }
 }
 
-extension JSONObject: Equatable {
+extension JSONObject: Hashable {
     package static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         lhs.entries.count == rhs.entries.count
             && zip(lhs.entries, rhs.entries).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+    }
+
+    /// Members in order, as `==` compares them (record ids are looked up by value, `ReportMerge`).
+    package func hash(into hasher: inout Hasher) {
+        hasher.combine(entries.count)
+        for entry in entries {
+            hasher.combine(entry.key)
+            hasher.combine(entry.value)
+        }
     }
 }
 

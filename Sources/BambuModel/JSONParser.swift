@@ -140,6 +140,8 @@ struct JSONParser: ~Copyable {
     private var tokenCapacity = 0
     /// The decoded text of tape strings that held escapes, by `JSONToken.payload`.
     private var decodedStrings: [String] = []
+    /// The keys of wide objects on the tape (see `WideObjectKeys`); empty for reports.
+    private var wideObjectKeys = WideObjectKeys()
 
     /// A parser that owns the cache's storage while it runs (moved in, so updates never copy it).
     private init(_ bytes: UnsafeBufferPointer<UInt8>, cache: inout JSONParseCache) {
@@ -307,19 +309,30 @@ struct JSONParser: ~Copyable {
         var members: [JSONObject.Entry] = []
         members.reserveCapacity(max(objectSizeHints[depth], 4))
         let fingerprintStart = fingerprintStack.count
-        // Duplicate keys are rare but legal. A 256-bit filter of key fingerprints, then the fingerprints
+        // Duplicate keys are rare but legal. A 1,024-bit filter of key fingerprints, then the fingerprints
         // themselves, find candidates without hashing or comparing strings.
         var seenKeys = KeyFilter()
+        // Past `KeyFilter.capacity` keys, a set of them instead (see `WideObjectKeys`): the keys before
+        // `wideNext` are in it. `String` hashing agrees with `==` (canonical equivalence).
+        var wideKeys: Set<String> = []
+        var wideNext = 0
         var mayHaveDuplicates = false
         while true {
             guard peek() == UInt8(ascii: "\"") else { throw error("expected a string key") }
             let key = try parseString()
             if !mayHaveDuplicates {
                 let fingerprint = lastStringFingerprint != 0 ? lastStringFingerprint : Self.fingerprint(of: key)
-                if seenKeys.insert(fingerprint) && fingerprintStack[fingerprintStart...].contains(fingerprint)
-                    && members.contains(where: { $0.key == key })
-                {
-                    mayHaveDuplicates = true
+                if seenKeys.insert(fingerprint) {
+                    if members.count < KeyFilter.capacity {
+                        mayHaveDuplicates =
+                            fingerprintStack[fingerprintStart...].contains(fingerprint) && members.contains(where: { $0.key == key })
+                    } else {
+                        while wideNext < members.count {
+                            wideKeys.insert(members[wideNext].key)
+                            wideNext += 1
+                        }
+                        mayHaveDuplicates = !wideKeys.insert(key).inserted
+                    }
                 }
                 fingerprintStack.append(fingerprint)
             }
@@ -358,6 +371,11 @@ struct JSONParser: ~Copyable {
         private var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
                             UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
             (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+
+        /// The keys of one object checked with the filter; past them, both parsers keep a set of keys
+        /// instead (comparing every candidate with every earlier key would grow with the square of
+        /// the count). Reports have up to 99 keys in an object.
+        static let capacity = 128
 
         /// Adds a fingerprint; returns whether its bit was already set (a possible duplicate).
         @inline(__always)
@@ -1012,12 +1030,17 @@ extension JSONParser {
             cursor += 1
         } else {
             // Repeated keys are rare but legal: a 1,024-bit filter of key fingerprints finds candidates,
-            // which are then compared with the object's earlier keys.
+            // which are then compared with the object's earlier keys. Past `KeyFilter.capacity` keys the
+            // filter fills up, so a set of the keys' bytes takes over (see `WideObjectKeys`).
             var seenKeys = KeyFilter()
             while true {
                 guard cursor < end, cursor.pointee == UInt8(ascii: "\"") else { throw TapeStop() }
                 let (afterKey, fingerprint) = try scanKey(cursor, end)
-                if seenKeys.insert(fingerprint) { try checkKeyIsNew(ofObjectAt: index) }
+                if count < KeyFilter.capacity {
+                    if seenKeys.insert(fingerprint) { try checkKeyIsNew(ofObjectAt: index) }
+                } else {
+                    try checkWideKeyIsNew(ofObjectAt: index)
+                }
                 cursor = skipSpace(afterKey, end)
                 guard cursor < end, cursor.pointee == UInt8(ascii: ":") else { throw TapeStop() }
                 cursor = skipSpace(try scanValue(skipSpace(cursor + 1, end), end), end)
@@ -1108,12 +1131,59 @@ extension JSONParser {
         var key = object + 1
         while key < newKey {
             if tape[key].payload == payload && Self.sameContents(rawBytes(at: key), bytes) { throw TapeStop() }
-            let value = key + 1
-            switch tape[value].kind {
-            case .object, .array: key = Int(truncatingIfNeeded: tape[value].payload)
-            default: key = value + 1
+            key = keyAfter(key)
+        }
+    }
+
+    /// The next key token of an object being scanned, after the key at `key` (whose value is scanned).
+    @inline(__always)
+    private func keyAfter(_ key: Int) -> Int {
+        let value = tokens.unsafelyUnwrapped[key + 1]
+        switch value.kind {
+        case .object, .array: return Int(truncatingIfNeeded: value.payload)
+        default: return key + 2
+        }
+    }
+
+    /// The keys of the objects being scanned that have more than `KeyFilter.capacity` of them, by
+    /// their bytes.
+    ///
+    /// Exists because the filter's candidates are compared with every earlier key: once it is full,
+    /// nearly every key is a candidate, and a hostile 1 MB report of 70,000 keys in one object took
+    /// seconds to scan (BENCHMARKS.md, "Hostile reports"). The standard library's hashing is seeded
+    /// per process, so a report cannot choose keys that collide.
+    struct WideObjectKeys {
+        /// The keys of each such object, by the index of its token (objects nest).
+        var byObject: [Int: Set<Key>] = [:]
+
+        /// Raw bytes of a key on the tape, compared and hashed as bytes (tape keys are plain ASCII).
+        struct Key: Hashable {
+            let bytes: UnsafeBufferPointer<UInt8>
+
+            static func == (lhs: Key, rhs: Key) -> Bool { JSONParser.sameContents(lhs.bytes, rhs.bytes) }
+            func hash(into hasher: inout Hasher) { hasher.combine(bytes: UnsafeRawBufferPointer(bytes)) }
+        }
+    }
+
+    /// Stops the scan if the key just scanned (the last token) repeats a key of the wide object at
+    /// `object`; the first call adds the object's earlier keys.
+    @inline(never)  // rare: kept out of the scan's loop
+    private mutating func checkWideKeyIsNew(ofObjectAt object: Int) throws(TapeStop) {
+        let newKey = tokenCount - 1
+        var keys: Set<WideObjectKeys.Key>
+        if let found = wideObjectKeys.byObject.removeValue(forKey: object) {
+            keys = found
+        } else {
+            keys = []
+            var key = object + 1
+            while key < newKey {
+                keys.insert(WideObjectKeys.Key(bytes: rawBytes(at: key)))
+                key = keyAfter(key)
             }
         }
+        // Every later key of the object comes here, so each is added once, as it is scanned.
+        defer { wideObjectKeys.byObject[object] = keys }
+        guard keys.insert(WideObjectKeys.Key(bytes: rawBytes(at: newKey))).inserted else { throw TapeStop() }
     }
 
     @inline(__always)

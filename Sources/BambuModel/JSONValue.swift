@@ -7,7 +7,7 @@
 /// because reports must be merged as untyped trees (bambu-lan.md §2.1: every report is a patch and
 /// unknown keys must survive), and because requests are compared byte-exactly, so object key order is
 /// kept (`JSONObject`). Integers without fraction or exponent stay exact in `.int`.
-package enum JSONValue: Sendable, Equatable {
+package enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     case int(Int64)

@@ -30,6 +30,8 @@ enum ReportMerge {
     // MARK: Rules 1–4
 
     private static func mergeObject(_ delta: JSONObject, into stored: inout JSONObject) {
+        // A large stored object is searched through its index when the keys come in another order.
+        stored.buildIndexIfLarge()
         var hint = 0
         for entry in delta.entries {
             if let position = stored.position(of: entry.key, hint: hint) {
@@ -75,9 +77,11 @@ enum ReportMerge {
 
     /// Merges records by `id`; unknown ids are appended, stored records absent from the delta stay.
     private static func mergeRecords(_ delta: [JSONValue], into stored: inout [JSONValue], replacesEmptied: Bool) {
+        var finder = RecordFinder()
         for (deltaPosition, element) in delta.enumerated() {
             guard case .object(let deltaRecord) = element, let id = deltaRecord["id"] else { continue }
-            guard let position = storedPosition(ofRecordWithID: id, expectedAt: deltaPosition, in: stored) else {
+            guard let position = finder.position(ofRecordWithID: id, expectedAt: deltaPosition, in: stored) else {
+                finder.willAppend(id, at: stored.count)
                 stored.append(element)
                 continue
             }
@@ -92,14 +96,53 @@ enum ReportMerge {
         }
     }
 
-    /// The position of the stored record with this `id`, or `nil`. Records usually come in the stored
-    /// order, so the delta's own position is tried before searching.
-    private static func storedPosition(ofRecordWithID id: JSONValue, expectedAt deltaPosition: Int, in stored: [JSONValue])
-        -> Int?
-    {
-        let numericID = id.intValue
-        if deltaPosition < stored.count && sameID(stored[deltaPosition]["id"], id, numericID) { return deltaPosition }
-        return stored.firstIndex(where: { sameID($0["id"], id, numericID) })
+    /// Finds stored records by `id` while one record array is merged.
+    ///
+    /// Records usually come in the stored order, so the delta's own position is tried first. Past
+    /// that, a short array is searched, and a long one indexed once: a search per record made a
+    /// hostile report (60,000 records in reverse order, well under the 1 MB report limit) take
+    /// minutes (BENCHMARKS.md, "Hostile reports").
+    struct RecordFinder {
+        /// Arrays up to this long are searched.
+        static let searchedCount = 16
+
+        /// How `sameID` sees an id: by its number when it has one (`"0"` and `0` alike), else as a value.
+        private enum Key: Hashable {
+            case number(Int)
+            case value(JSONValue)
+
+            init(_ id: JSONValue, _ number: Int?) { self = number.map(Key.number) ?? .value(id) }
+        }
+
+        /// The first stored position of each id, once built.
+        private var index: [Key: Int]?
+
+        /// The position of the stored record with this `id` (the first, as a search finds), or `nil`.
+        mutating func position(ofRecordWithID id: JSONValue, expectedAt deltaPosition: Int, in stored: [JSONValue]) -> Int? {
+            let numericID = id.intValue
+            if deltaPosition < stored.count && sameID(stored[deltaPosition]["id"], id, numericID) { return deltaPosition }
+            guard stored.count > Self.searchedCount || index != nil else {
+                return stored.firstIndex(where: { sameID($0["id"], id, numericID) })
+            }
+            if index == nil {
+                var built: [Key: Int] = [:]
+                built.reserveCapacity(stored.count)
+                for position in stored.indices {
+                    guard let storedID = stored[position]["id"] else { continue }
+                    let key = Key(storedID, storedID.intValue)
+                    if built[key] == nil { built[key] = position }
+                }
+                index = built
+            }
+            return index?[Key(id, numericID)]
+        }
+
+        /// Records a record with this `id` about to be appended at `position`.
+        mutating func willAppend(_ id: JSONValue, at position: Int) {
+            guard index != nil else { return }
+            let key = Key(id, id.intValue)
+            if index?[key] == nil { index?[key] = position }
+        }
     }
 
     /// Whether every element is an object carrying an `id` (an empty array qualifies).
@@ -175,12 +218,14 @@ enum ReportMerge {
         let isFull = presence.isFull
         let listedIDs = presence.listedIDs
         guard existBits != nil || (isFull && listedIDs != nil) else { return }
+        // A long list is searched through a set: a search per stored unit grew with the square of the count.
+        let listedSet = listedIDs.flatMap { $0.count > RecordFinder.searchedCount ? Set($0) : nil }
 
         func isGone(_ unit: JSONValue) -> Bool {
             guard let id = unit["id"]?.intValue else { return false }
             if let listedIDs {
                 // A unit this very report describes is present, whatever its bitmask says.
-                if listedIDs.contains(id) { return false }
+                if listedSet?.contains(id) ?? listedIDs.contains(id) { return false }
                 if isFull { return true }
             }
             // One bit per unit id. The A2L's unit 16 keeps its bits at another base (§2.12) and AMS HT
@@ -230,6 +275,9 @@ extension ReportMerge {
     private static func mergeObject(
         tapeAt object: Int, _ parser: inout JSONParser, into stored: inout JSONObject, knownDifference: Int?
     ) {
+        // A large stored object is searched through its index when the keys come in another order (a
+        // search per key grew with the square of the count: BENCHMARKS.md, "Hostile reports").
+        stored.buildIndexIfLarge()
         var hint = 0
         var key = object + 1
         for ordinal in 0..<parser.containerCount(at: object) {
@@ -334,6 +382,7 @@ extension ReportMerge {
         knownDifference: Int?
     ) {
         var element = array + 1
+        var finder = RecordFinder()
         for deltaPosition in 0..<parser.containerCount(at: array) {
             let current = element
             element = parser.valueEnd(at: current)
@@ -348,11 +397,14 @@ extension ReportMerge {
                 parser.scalar(at: idToken, isIdenticalTo: storedID)
             {
                 position = deltaPosition  // the same id where the last report had it (`sameID` holds)
-            } else if let found = storedPosition(ofRecordWithID: parser.value(at: idToken), expectedAt: deltaPosition, in: stored) {
-                position = found
             } else {
-                stored.append(parser.value(at: current))
-                continue
+                let id = parser.value(at: idToken)
+                guard let found = finder.position(ofRecordWithID: id, expectedAt: deltaPosition, in: stored) else {
+                    finder.willAppend(id, at: stored.count)
+                    stored.append(parser.value(at: current))
+                    continue
+                }
+                position = found
             }
             if replacesEmptied && isEmptiedTray(tapeAt: current, parser) {
                 stored[position] = parser.value(at: current)

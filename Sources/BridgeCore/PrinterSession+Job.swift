@@ -237,7 +237,10 @@ extension PrinterSession {
     mutating func observeHMS(into output: inout Output) {
         let current = printer.hms
         guard current != knownHMS else { return }
-        for entry in current where !knownHMS.contains(entry) {
+        // Sets: a report may carry thousands of entries (a search per entry grew with the square).
+        let known = Set(knownHMS)
+        let reported = Set(current)
+        for entry in current where !known.contains(entry) {
             output.write([
                 .action(
                     "notification \(configuration.printerName): HMS \(entry.displayCode) (\(entry.moduleName), \(entry.severity)): "
@@ -248,7 +251,7 @@ extension PrinterSession {
                 .warning, "printer HMS",
                 ["printer.name": configuration.printerName, "hms.code": entry.displayCode, "hms.text": explain(entry)])
         }
-        for entry in knownHMS where !current.contains(entry) {
+        for entry in knownHMS where !reported.contains(entry) {
             output.write([.action("notification \(configuration.printerName): HMS \(entry.displayCode) cleared")])
         }
         knownHMS = current

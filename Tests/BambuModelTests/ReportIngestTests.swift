@@ -339,6 +339,82 @@ import Testing
         }
     }
 
+    /// Objects past the key filter's capacity (128 keys) and record arrays past a search's length (16)
+    /// go through sets and indexes: keys repeated early, late, or among keys that share a fingerprint
+    /// (same length, same first and last eight bytes), keys and records sent in reverse order, ids as
+    /// strings and numbers, records appended, and units a full report no longer lists. Each ends as
+    /// parse + apply does, and as the rules say it must.
+    @Test func wideObjectsAndLongRecordArraysMergeByTheRules() throws {
+        func members(_ keys: [String], _ value: (Int) -> String) -> String {
+            keys.enumerated().map { #""\#($1)":\#(value($0))"# }.joined(separator: ",")
+        }
+        let plain = (0..<300).map { "key\($0)" }
+        // 300 keys with one fingerprint: "aaaaaaaa" + 6 digits + "bbbbbbbb".
+        let alike = (0..<300).map { index in "aaaaaaaa" + String(repeating: "0", count: 6 - String(index).count) + "\(index)bbbbbbbb" }
+        for keys in [plain, alike] {
+            let forward = #"{"print":{\#(members(keys) { "\($0)" })}}"#
+            let reversed = #"{"print":{\#(members(keys.reversed()) { "\($0 + 1000)" })}}"#
+            let nested = #"{"print":{"o":{\#(members(keys) { "\($0)" })}}}"#
+            let nestedReversed = #"{"print":{"o":{\#(members(keys.reversed()) { "\($0 + 1000)" })}}}"#
+            // A key repeated after the filter's capacity, and one repeated within it.
+            let lateRepeat = #"{"print":{\#(members(keys) { "\($0)" }),"\#(keys[200])":"late"}}"#
+            let earlyRepeat = #"{"print":{\#(members(Array(keys.prefix(10))) { "\($0)" }),"\#(keys[3])":"early",\#(members(Array(keys.dropFirst(10))) { "\($0)" })}}"#
+            let texts = [forward, reversed, nested, nestedReversed, lateRepeat, earlyRepeat].map { Array($0.utf8) }
+            expectIngestMatchesApply(texts + texts)
+            // Each into an empty state too, where an object is built whole from the text.
+            for text in texts { expectIngestMatchesApply([text]) }
+
+            var state = PrinterState()
+            for text in texts.prefix(2) { _ = try state.ingest(text) }
+            #expect(state.print.keys == keys)  // stored order kept
+            #expect(state.print[keys[0]] == .int(1299) && state.print[keys[299]] == .int(1000))
+            _ = try state.ingest(texts[4])
+            #expect(state.print.keys == keys && state.print[keys[200]] == .string("late"))
+            let repeated = try JSONValue(parsing: texts[5])["print"]?.objectValue
+            #expect(repeated?.keys == keys && repeated?[keys[3]] == .string("early"))
+            #expect(try JSONValue(parsing: texts[4])["print"]?.objectValue?.count == 300)
+        }
+
+        // 300 AMS units, then the same in reverse order with ids as numbers and a new unit, then a
+        // full report listing every other one.
+        func units(_ ids: [Int], numeric: Bool, humidity: Int) -> String {
+            ids.map { id in
+                let text = numeric ? "\(id)" : "\"\(id)\""
+                return #"{"id":\#(text),"humidity":"\#(humidity + id)"}"#
+            }.joined(separator: ",")
+        }
+        let ids = Array(0..<300)
+        let texts = [
+            #"{"print":{"ams":{"ams":[\#(units(ids, numeric: false, humidity: 0))]}}}"#,
+            #"{"print":{"ams":{"ams":[\#(units(ids.reversed() + [500], numeric: true, humidity: 1000))]}}}"#,
+            #"{"print":{"msg":0,"ams":{"ams":[\#(units(ids.filter { $0 % 2 == 0 }, numeric: false, humidity: 2000))]}}}"#,
+        ].map { Array($0.utf8) }
+        expectIngestMatchesApply(texts + texts)
+        var state = PrinterState()
+        _ = try state.ingest(texts[0])
+        _ = try state.ingest(texts[1])
+        var stored = state.print["ams"]?["ams"]?.arrayValue ?? []
+        #expect(stored.count == 301)
+        #expect(stored.first?["id"] == .int(0) && stored.first?["humidity"] == .string("1000"))  // merged in place
+        #expect(stored.last?["id"] == .int(500))  // appended
+        _ = try state.ingest(texts[2])
+        stored = state.print["ams"]?["ams"]?.arrayValue ?? []
+        #expect(stored.count == 150 && stored.allSatisfy { ($0["id"]?.intValue ?? 1) % 2 == 0 })
+        #expect(stored[1]["humidity"] == .string("2002"))
+
+        // Two stored records with one id: a record with that id merges into the first, as a search finds.
+        let twins = (0..<40).map { #"{"id":\#($0 == 39 ? 7 : $0),"v":0}"# }.joined(separator: ",")
+        let twinTexts = [#"{"print":{"s":[\#(twins)]}}"#, #"{"print":{"s":[{"id":1,"v":1},{"id":"7","v":2}]}}"#]
+            .map { Array($0.utf8) }
+        expectIngestMatchesApply(twinTexts)
+        var twinState = PrinterState()
+        for text in twinTexts { _ = try twinState.ingest(text) }
+        let records = twinState.print["s"]?.arrayValue ?? []
+        #expect(records.count == 40)
+        #expect(records[1]["v"] == .int(1) && records[7]["v"] == .int(2) && records[7]["id"] == .string("7"))
+        #expect(records[39]["v"] == .int(0))
+    }
+
     /// An identical scalar is kept rather than rebuilt, and a changed one replaces it in place.
     @Test func identicalValuesAreKeptAndChangedOnesReplaced() throws {
         var state = PrinterState()
