@@ -1150,7 +1150,7 @@ extension JSONParser {
     ///
     /// Exists because the filter's candidates are compared with every earlier key: once it is full,
     /// nearly every key is a candidate, and a hostile 1 MB report of 70,000 keys in one object took
-    /// seconds to scan (BENCHMARKS.md, "Hostile reports"). The standard library's hashing is seeded
+    /// seconds to scan (BENCHMARKS.md, section 8). The standard library's hashing is seeded
     /// per process, so a report cannot choose keys that collide.
     struct WideObjectKeys {
         /// The keys of each such object, by the index of its token (objects nest).

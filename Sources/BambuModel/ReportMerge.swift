@@ -101,7 +101,7 @@ enum ReportMerge {
     /// Records usually come in the stored order, so the delta's own position is tried first. Past
     /// that, a short array is searched, and a long one indexed once: a search per record made a
     /// hostile report (60,000 records in reverse order, well under the 1 MB report limit) take
-    /// minutes (BENCHMARKS.md, "Hostile reports").
+    /// minutes (BENCHMARKS.md, section 8).
     struct RecordFinder {
         /// Arrays up to this long are searched.
         static let searchedCount = 16
@@ -276,7 +276,7 @@ extension ReportMerge {
         tapeAt object: Int, _ parser: inout JSONParser, into stored: inout JSONObject, knownDifference: Int?
     ) {
         // A large stored object is searched through its index when the keys come in another order (a
-        // search per key grew with the square of the count: BENCHMARKS.md, "Hostile reports").
+        // search per key grew with the square of the count: BENCHMARKS.md, section 8).
         stored.buildIndexIfLarge()
         var hint = 0
         var key = object + 1
