@@ -262,9 +262,16 @@ import Glibc
         await inject(#"{"print":{"command":"push_status","junk":""# + String(repeating: "z", count: 2 << 20) + #""}}"#)
         // A burst of garbage: the log says so a few times, not 200.
         for index in 0..<200 { await inject("{garbage \(index)") }
+        // Reports shaped to be slow (BENCHMARKS.md, section 8): 20,000 AMS units, then the same units
+        // in reverse order. Merged by a search per unit, the second held the session's thread for
+        // seconds (7 s in session 11's release build); by an index, for a moment, so the M105 sent
+        // at once is answered.
+        let units = (0..<20_000).map { #"{"id":\#($0)}"# }
+        await inject(#"{"print":{"ams":{"ams":[\#(units.joined(separator: ","))]}}}"#)
+        await inject(#"{"print":{"ams":{"ams":[\#(units.reversed().joined(separator: ","))]}}}"#)
 
         #expect(daemon.isRunning)
-        let after = try await client.command("M105")
+        let after = try await client.command("M105", timeout: .seconds(20))
         #expect(after.last?.hasPrefix("ok T:") == true && after.last?.contains("T:0.0 /0.0") == false, "\(before) \(after)")
         #expect(try await client.command("M115").last == "ok")
         let notices = client.transcript.dropFirst(mark).filter { $0.hasPrefix("//action:notification") }
