@@ -233,29 +233,41 @@ extension PrinterSession {
         output.write(lines.isEmpty ? [.comment("(empty folder)")] : lines)
     }
 
-    /// New and cleared HMS entries, one notice each (bambu-lan.md §4).
+    /// New and cleared HMS entries, one notice each (bambu-lan.md §4), up to `hmsNoticesPerReport`
+    /// of each in one report; one more notice counts the rest, which M8103 lists.
     mutating func observeHMS(into output: inout Output) {
         let current = printer.hms
         guard current != knownHMS else { return }
         // Sets: a report may carry thousands of entries (a search per entry grew with the square).
         let known = Set(knownHMS)
         let reported = Set(current)
-        for entry in current where !known.contains(entry) {
+        let raised = current.filter { !known.contains($0) }
+        let cleared = knownHMS.filter { !reported.contains($0) }
+        let name = configuration.printerName
+        for entry in raised.prefix(Self.hmsNoticesPerReport) {
             output.write([
-                .action(
-                    "notification \(configuration.printerName): HMS \(entry.displayCode) (\(entry.moduleName), \(entry.severity)): "
-                        + explain(entry)
-                )
+                .action("notification \(name): HMS \(entry.displayCode) (\(entry.moduleName), \(entry.severity)): " + explain(entry))
             ])
             output.log(
-                .warning, "printer HMS",
-                ["printer.name": configuration.printerName, "hms.code": entry.displayCode, "hms.text": explain(entry)])
+                .warning, "printer HMS", ["printer.name": name, "hms.code": entry.displayCode, "hms.text": explain(entry)])
         }
-        for entry in knownHMS where !reported.contains(entry) {
-            output.write([.action("notification \(configuration.printerName): HMS \(entry.displayCode) cleared")])
+        if raised.count > Self.hmsNoticesPerReport {
+            let more = raised.count - Self.hmsNoticesPerReport
+            output.write([.action("notification \(name): \(more) more new HMS entries (M8103 lists them)")])
+            output.log(.warning, "printer HMS entries not noticed one by one", ["printer.name": name, "hms.count": "\(more)"])
+        }
+        for entry in cleared.prefix(Self.hmsNoticesPerReport) {
+            output.write([.action("notification \(name): HMS \(entry.displayCode) cleared")])
+        }
+        if cleared.count > Self.hmsNoticesPerReport {
+            output.write([.action("notification \(name): \(cleared.count - Self.hmsNoticesPerReport) more HMS entries cleared")])
         }
         knownHMS = current
     }
+
+    /// HMS notices of each kind (new, cleared) one report raises one by one. Printers report a few
+    /// entries at a time; a report listing thousands (broken or hostile) must not flood the host.
+    static let hmsNoticesPerReport = 10
 
     /// The vendor's text for an HMS entry, else a pointer to the wiki page (bambu-lan.md §4.4).
     func explain(_ entry: HMSEntry) -> String {

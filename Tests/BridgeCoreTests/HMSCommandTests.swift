@@ -85,6 +85,24 @@ import Testing
         #expect(harness.report(#"{"print":{"command":"push_status","hms":[]}}"#) == "")
     }
 
+    /// 25 entries raised in one report: ten notices one by one and one counting the other 15 (M8103
+    /// lists all 25); cleared in one report: the same.
+    @Test func manyEntriesInOneReportAreNoticedTenByOneAndTheRestCounted() {
+        var harness = SessionHarness(model: .x1c)
+        harness.line("M105")
+        let entries = (0..<25).map { #"{"attr":50331904,"code":\#(65536 + $0)}"# }.joined(separator: ",")
+        let raised = harness.report(#"{"print":{"command":"push_status","hms":[\#(entries)]}}"#).split(separator: "\n")
+        #expect(raised.count == 11)
+        #expect(raised.first == "//action:notification test: HMS 0300_0100_0001_0000 (motion controller, fatal): see https://wiki.bambulab.com/en/x1/troubleshooting/hmscode/0300_0100_0001_0000")
+        #expect(raised.prefix(10).allSatisfy { $0.hasPrefix("//action:notification test: HMS 0300_0100_0001_000") })
+        #expect(raised.last == "//action:notification test: 15 more new HMS entries (M8103 lists them)")
+        #expect(harness.line("M8103").split(separator: "\n").filter { $0.contains("0300_0100_0001_00") }.count == 25)
+        let cleared = harness.report(#"{"print":{"command":"push_status","hms":[]}}"#).split(separator: "\n")
+        #expect(cleared.count == 11)
+        #expect(cleared.first == "//action:notification test: HMS 0300_0100_0001_0000 cleared")
+        #expect(cleared.last == "//action:notification test: 15 more HMS entries cleared")
+    }
+
     @Test func newEntryNoticeWithoutTextLinksTheWiki() {
         var harness = SessionHarness(model: .h2d, serial: "09400A000000000")
         harness.line("M105")
