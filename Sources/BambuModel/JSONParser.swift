@@ -68,6 +68,7 @@ package struct JSONParseCache: Sendable {
     fileprivate var arraySizeHints: [Int]
     fileprivate var fingerprintStack: [UInt64]
     fileprivate var numberMemo: [JSONParser.MemoizedNumber]
+    fileprivate var memberSpans: [JSONParser.MemberSpan] = []
 
     /// How many bits of a string's fingerprint choose its set: 2^bits sets of two strings.
     fileprivate let setBits: Int
@@ -142,6 +143,13 @@ struct JSONParser: ~Copyable {
     private var decodedStrings: [String] = []
     /// The keys of wide objects on the tape (see `WideObjectKeys`); empty for reports.
     private var wideObjectKeys = WideObjectKeys()
+    /// What the last reports sent unchanged (see `UnchangedMembers`); read by the scan, then emptied.
+    private var unchangedMembers = UnchangedMembers()
+    /// The level of the next object the scan enters (the message object sets it for its `print` and
+    /// `info` values).
+    private var nextObjectLevel = UnchangedMembers.Level.none
+    /// The large container members of `print` and `info` on the tape, which the memo could keep.
+    private var memberSpans: [MemberSpan] = []
 
     /// A parser that owns the cache's storage while it runs (moved in, so updates never copy it).
     private init(_ bytes: UnsafeBufferPointer<UInt8>, cache: inout JSONParseCache) {
@@ -158,6 +166,7 @@ struct JSONParser: ~Copyable {
         swap(&arraySizeHints, &cache.arraySizeHints)
         swap(&fingerprintStack, &cache.fingerprintStack)
         swap(&numberMemo, &cache.numberMemo)
+        swap(&memberSpans, &cache.memberSpans)
     }
 
     deinit { tokens?.deallocate() }
@@ -170,6 +179,8 @@ struct JSONParser: ~Copyable {
         fingerprintStack.removeAll(keepingCapacity: true)  // a failed parse leaves entries behind
         swap(&fingerprintStack, &cache.fingerprintStack)
         swap(&numberMemo, &cache.numberMemo)
+        if !memberSpans.isEmpty { memberSpans.removeAll(keepingCapacity: true) }
+        swap(&memberSpans, &cache.memberSpans)
     }
 
     /// Parses a complete JSON text from `bytes`.
@@ -797,6 +808,9 @@ struct JSONToken {
         case `true`
         case `false`
         case null
+        /// A member's value the scan did not read: its bytes are those of a value the state holds
+        /// (see `UnchangedMembers`). `start` = byte offset, `payload` = byte length.
+        case unchanged
     }
 
     var payload: UInt64
@@ -824,8 +838,13 @@ extension JSONParser {
     /// repeated in its object, or a text over 4 GB.
     ///
     /// Object keys on the tape are therefore plain ASCII, so they compare byte by byte with ASCII names.
+    ///
+    /// Members of `print` and `info` that `unchanged` remembers, found again byte for byte, are left
+    /// unread (`.unchanged` tokens).
+    /// `body` gets `unchanged` back, to keep it true while it merges.
     static func withTape<Result>(
-        _ bytes: UnsafeBufferPointer<UInt8>, cache: inout JSONParseCache, _ body: (inout JSONParser) -> Result
+        _ bytes: UnsafeBufferPointer<UInt8>, cache: inout JSONParseCache, unchanged: inout UnchangedMembers,
+        _ body: (inout JSONParser, inout UnchangedMembers) -> Result
     ) -> Result? {
         // Offsets are kept as UInt32; an empty text is not JSON (the plain parser says why).
         guard UInt(bytes.count) < UInt(UInt32.max), let base = bytes.baseAddress else { return nil }
@@ -835,14 +854,19 @@ extension JSONParser {
         // those without growing (growing once cost the H2C stream 5 % of its instructions, callgrind),
         // and only pages the scan writes are touched.
         parser.reserveTokens(bytes.count / 4 + 16)
+        // Moved in for the scan and back out (not copied), so the merge edits the caller's in place.
+        swap(&parser.unchangedMembers, &unchanged)
         let end = base + bytes.count
+        let scanned: Bool
         do throws(TapeStop) {
             let after = try parser.scanValue(parser.skipSpace(base, end), end)
-            guard parser.skipSpace(after, end) == end else { return nil }
+            scanned = parser.skipSpace(after, end) == end
         } catch {
-            return nil
+            scanned = false
         }
-        return body(&parser)
+        swap(&parser.unchangedMembers, &unchanged)
+        guard scanned else { return nil }
+        return body(&parser, &unchanged)
     }
 
     // MARK: Scanning into the tape
@@ -1033,6 +1057,10 @@ extension JSONParser {
             // which are then compared with the object's earlier keys. Past `KeyFilter.capacity` keys the
             // filter fills up, so a set of the keys' bytes takes over (see `WideObjectKeys`).
             var seenKeys = KeyFilter()
+            // The message object and the `print` and `info` bodies (see `UnchangedMembers`).
+            let level = depth == 1 ? UnchangedMembers.Level.message : nextObjectLevel
+            nextObjectLevel = .none
+            var memoCursor = 0
             while true {
                 guard cursor < end, cursor.pointee == UInt8(ascii: "\"") else { throw TapeStop() }
                 let (afterKey, fingerprint) = try scanKey(cursor, end)
@@ -1043,7 +1071,13 @@ extension JSONParser {
                 }
                 cursor = skipSpace(afterKey, end)
                 guard cursor < end, cursor.pointee == UInt8(ascii: ":") else { throw TapeStop() }
-                cursor = skipSpace(try scanValue(skipSpace(cursor + 1, end), end), end)
+                let valueStart = skipSpace(cursor + 1, end)
+                // Only containers are remembered (and lead to the `print` and `info` levels).
+                let afterValue =
+                    level != .none && valueStart < end && valueStart.pointee | 0x20 == UInt8(ascii: "{")
+                    ? try scanMember(of: level, ordinal: count, &memoCursor, valueStart, end)
+                    : try scanValue(valueStart, end)
+                cursor = skipSpace(afterValue, end)
                 count += 1
                 guard cursor < end else { throw TapeStop() }
                 let byte = cursor.pointee
@@ -1059,6 +1093,81 @@ extension JSONParser {
         depth -= 1
         finishContainer(at: index, count: count)
         return cursor
+    }
+
+    /// A large container member of `print` or `info` on the tape, for `UnchangedMembers`.
+    struct MemberSpan {
+        var valueToken: UInt32
+        var ordinal: UInt32
+        var start: UInt32
+        var length: UInt32
+    }
+
+    /// Scans the container at `start` (`{` or `[`), the value of the member `ordinal` (its key the
+    /// last token) of an object at `level`: leaves a value `unchangedMembers` remembers unread when its
+    /// bytes match, and notes where a large container is (`memberSpans`).
+    @inline(never)  // about 15 members a report: kept out of the scan's loop
+    private mutating func scanMember(
+        of level: UnchangedMembers.Level, ordinal: UInt32, _ memoCursor: inout Int, _ start: Cursor, _ end: Cursor
+    ) throws(TapeStop) -> Cursor {
+        let keyToken = tokenCount - 1
+        if level == .message {
+            if start.pointee == UInt8(ascii: "{") {
+                if key(at: keyToken, is: "print") {
+                    nextObjectLevel = .print
+                } else if key(at: keyToken, is: "info") {
+                    nextObjectLevel = .info
+                }
+            }
+            defer { nextObjectLevel = .none }
+            return try scanValue(start, end)
+        }
+        if let skipped = skipRemembered(level, ordinal: ordinal, &memoCursor, keyToken: keyToken, start, end) {
+            return skipped
+        }
+        let valueToken = tokenCount
+        let after = try scanValue(start, end)
+        let length = after - start
+        if length >= UnchangedMembers.shortestValue, memberSpans.count < 2 * UnchangedMembers.capacity {
+            memberSpans.append(
+                MemberSpan(
+                    valueToken: UInt32(truncatingIfNeeded: valueToken), ordinal: ordinal,
+                    start: UInt32(truncatingIfNeeded: offset(of: start)), length: UInt32(truncatingIfNeeded: length)))
+        }
+        return after
+    }
+
+    /// The cursor after the value at `start` when `unchangedMembers` remembers this member (same
+    /// ordinal, key fingerprint, length and hash), with an `.unchanged` token appended; else `nil`.
+    private mutating func skipRemembered(
+        _ level: UnchangedMembers.Level, ordinal: UInt32, _ memoCursor: inout Int, keyToken: Int, _ start: Cursor,
+        _ end: Cursor
+    ) -> Cursor? {
+        guard let entry = unchangedMembers.entry(at: level, ordinal: ordinal, &memoCursor) else { return nil }
+        let length = Int(entry.length)
+        guard entry.keyFingerprint == UInt32(truncatingIfNeeded: token(at: keyToken).payload >> 32),
+            length <= end - start,
+            UnchangedMembers.hash(key: rawBytes(at: keyToken), value: UnsafeBufferPointer(start: start, count: length))
+                == entry.hash
+        else { return nil }
+        appendToken(JSONToken(.unchanged, start: UInt32(truncatingIfNeeded: offset(of: start)), payload: UInt64(length)))
+        return start + length
+    }
+
+    /// The entry `UnchangedMembers` would keep for the member whose value is at `value` (a large
+    /// container of `print` or `info`, found identical to the stored one at `storedPosition`), or `nil`.
+    func unchangedEntry(
+        forValueAt value: Int, of level: UnchangedMembers.Level, storedPosition: Int
+    ) -> UnchangedMembers.Entry? {
+        guard let span = memberSpans.first(where: { $0.valueToken == UInt32(truncatingIfNeeded: value) }) else {
+            return nil
+        }
+        let key = value - 1
+        let bytes = UnsafeBufferPointer(start: cursor(at: Int(span.start)), count: Int(span.length))
+        return UnchangedMembers.Entry(
+            level: level, ordinal: span.ordinal, storedPosition: UInt32(truncatingIfNeeded: storedPosition), length: span.length,
+            keyFingerprint: UInt32(truncatingIfNeeded: token(at: key).payload >> 32),
+            hash: UnchangedMembers.hash(key: rawBytes(at: key), value: bytes))
     }
 
     /// Records a finished container's size and where its tokens end.
@@ -1456,7 +1565,7 @@ extension JSONParser {
         case .null:
             guard case .null = stored else { return false }
             return true
-        case .object, .array, .decodedString:
+        case .object, .array, .decodedString, .unchanged:
             return false
         }
     }
@@ -1577,6 +1686,10 @@ extension JSONParser {
         case .true: return .bool(true)
         case .false: return .bool(false)
         case .null: return .null
+        case .unchanged:
+            // Not built by the merge (it keeps the stored value); these bytes were a whole value before.
+            let start = Int(token.start)
+            return (try? Self.parse(UnsafeBufferPointer(rebasing: bytes[start..<start + Int(token.payload)]))) ?? .null
         }
     }
 

@@ -10,11 +10,20 @@
 /// trap and return `nil` or empty values when data is missing or oddly typed.
 package struct PrinterState: Sendable, Equatable {
     /// The merged `print` object.
-    package private(set) var print: JSONObject
+    package private(set) var print: JSONObject {
+        didSet { unchanged.forgetPrint() }  // changed outside the tape merge, which keeps `unchanged` itself
+    }
     /// `info.module` from the last `get_version` answer (bambu-lan.md §2.17).
-    package private(set) var versionModules: [JSONValue]
+    package private(set) var versionModules: [JSONValue] {
+        didSet { unchanged.forgetInfo() }
+    }
     /// What the parser keeps between this printer's reports (strings and sizes that repeat).
     private var parseCache: JSONParseCache
+    /// The members of the last reports that `print` and `versionModules` hold byte for byte.
+    private var unchanged = UnchangedMembers()
+
+    /// How many report members the next reports may leave unread (see `UnchangedMembers`).
+    package var unchangedMemberCount: Int { unchanged.count }
 
     package init() {
         print = JSONObject()
@@ -47,13 +56,16 @@ package struct PrinterState: Sendable, Equatable {
     /// - Throws: `JSONParseError` when `bytes` is not one JSON text.
     package mutating func ingest(_ bytes: [UInt8]) throws(JSONParseError) -> [ReportKind] {
         var merged = print
+        var memo = UnchangedMembers()
+        swap(&memo, &unchanged)  // kept apart: `print`'s observer below empties `unchanged`
         print = JSONObject()  // `merged` holds the only reference, so the merge edits it in place
         let modules = bytes.withUnsafeBufferPointer { buffer in
-            JSONParser.withTape(buffer, cache: &parseCache) { parser in
-                Self.mergeStatus(&parser, into: &merged, versionModules: versionModules)
+            JSONParser.withTape(buffer, cache: &parseCache, unchanged: &memo) { parser, memo in
+                Self.mergeStatus(&parser, into: &merged, versionModules: versionModules, unchanged: &memo)
             }
         }
         print = merged
+        swap(&memo, &unchanged)
         guard let modules else {
             // Not JSON (the plain parser throws its error), or a text the scan does not handle.
             let message = try JSONValue(parsing: bytes, cache: &parseCache)
@@ -83,18 +95,19 @@ package struct PrinterState: Sendable, Equatable {
 
     /// Merges the status bodies of the message on the tape into `print`; the other entries are built,
     /// except a `get_version` answer that repeats `versionModules` exactly.
-    private static func mergeStatus(_ parser: inout JSONParser, into print: inout JSONObject, versionModules: [JSONValue])
-        -> [TapeModule]
-    {
+    private static func mergeStatus(
+        _ parser: inout JSONParser, into print: inout JSONObject, versionModules: [JSONValue],
+        unchanged: inout UnchangedMembers
+    ) -> [TapeModule] {
         guard parser.tokenKind(at: 0) == .object, parser.containerCount(at: 0) > 0 else { return [.ignored] }
         var modules: [TapeModule] = []
         var key = 1
         for _ in 0..<parser.containerCount(at: 0) {
             let body = key + 1
             if parser.key(at: key, is: "print"), parser.tokenKind(at: body) == .object, isStatus(body, &parser) {
-                ReportMerge.apply(tapeObjectAt: body, &parser, to: &print)
+                ReportMerge.apply(tapeObjectAt: body, &parser, to: &print, unchanged: &unchanged)
                 modules.append(.status)
-            } else if parser.key(at: key, is: "info"), isSameVersion(body, &parser, as: versionModules) {
+            } else if parser.key(at: key, is: "info"), isSameVersion(body, &parser, as: versionModules, unchanged: &unchanged) {
                 modules.append(.sameVersion)
             } else {
                 modules.append(.other(module: parser.keyString(at: key), body: parser.value(at: body)))
@@ -106,12 +119,22 @@ package struct PrinterState: Sendable, Equatable {
 
     /// Whether the `info` body at `body` is a `get_version` answer whose `module` array is exactly
     /// `stored`: `apply(module:body:)` would store an identical array and answer `.version`.
-    private static func isSameVersion(_ body: Int, _ parser: inout JSONParser, as stored: [JSONValue]) -> Bool {
+    ///
+    /// A `module` array left unread is one `unchanged` remembers as `stored`; one found identical is
+    /// remembered.
+    private static func isSameVersion(
+        _ body: Int, _ parser: inout JSONParser, as stored: [JSONValue], unchanged: inout UnchangedMembers
+    ) -> Bool {
         guard parser.tokenKind(at: body) == .object, let command = parser.member("command", ofObjectAt: body),
             parser.scalar(at: command, isIdenticalTo: .string("get_version")),
-            let modules = parser.member("module", ofObjectAt: body), parser.tokenKind(at: modules) == .array
+            let modules = parser.member("module", ofObjectAt: body)
         else { return false }
-        return parser.value(at: modules, isIdenticalTo: .array(stored))
+        if parser.tokenKind(at: modules) == .unchanged { return true }
+        guard parser.tokenKind(at: modules) == .array, parser.value(at: modules, isIdenticalTo: .array(stored)) else {
+            return false
+        }
+        if let entry = parser.unchangedEntry(forValueAt: modules, of: .info, storedPosition: 0) { unchanged.record(entry) }
+        return true
     }
 
     /// Whether the `print` body at `body` is a status report: no `command`, or `push_status`.

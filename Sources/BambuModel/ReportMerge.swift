@@ -213,11 +213,13 @@ enum ReportMerge {
         removeVanishedUnits(presence, from: &state)
     }
 
-    private static func removeVanishedUnits(_ presence: UnitPresence, from state: inout JSONObject) {
+    /// Returns whether it removed a unit.
+    @discardableResult
+    private static func removeVanishedUnits(_ presence: UnitPresence, from state: inout JSONObject) -> Bool {
         let existBits = presence.existBits
         let isFull = presence.isFull
         let listedIDs = presence.listedIDs
-        guard existBits != nil || (isFull && listedIDs != nil) else { return }
+        guard existBits != nil || (isFull && listedIDs != nil) else { return false }
         // A long list is searched through a set: a search per stored unit grew with the square of the count.
         let listedSet = listedIDs.flatMap { $0.count > RecordFinder.searchedCount ? Set($0) : nil }
 
@@ -234,7 +236,8 @@ enum ReportMerge {
             return false
         }
 
-        guard let amsPosition = state.position(of: "ams") else { return }
+        guard let amsPosition = state.position(of: "ams") else { return false }
+        var removed = false
         state.modifyValue(at: amsPosition) { ams in
             guard case .object(var amsObject) = ams, let unitsPosition = amsObject.position(of: "ams") else { return }
             ams = .null
@@ -243,9 +246,11 @@ enum ReportMerge {
                 units = .null
                 elements.removeAll(where: isGone)
                 units = .array(elements)
+                removed = true
             }
             ams = .object(amsObject)
         }
+        return removed
     }
 }
 
@@ -258,13 +263,21 @@ extension ReportMerge {
     /// only where the state does not already hold them: a key found where the stored object has it is
     /// compared byte by byte, and a scalar or a whole container identical to the stored one (same
     /// case, bits and text) is kept.
-    static func apply(tapeObjectAt body: Int, _ parser: inout JSONParser, to state: inout JSONObject) {
+    ///
+    /// `unchanged` is kept true for `state`: members the scan left unread (`.unchanged`) are kept, large
+    /// containers found identical are remembered, and the entries of members that change are dropped.
+    static func apply(
+        tapeObjectAt body: Int, _ parser: inout JSONParser, to state: inout JSONObject, unchanged: inout UnchangedMembers
+    ) {
         guard !state.isEmpty else {
+            unchanged.forgetPrint()
             if case .object(let delta) = parser.value(at: body) { apply(delta, to: &state) }
             return
         }
-        mergeObject(tapeAt: body, &parser, into: &state, knownDifference: nil)
-        if let presence = UnitPresence(tapeObjectAt: body, &parser) { removeVanishedUnits(presence, from: &state) }
+        mergeObject(tapeAt: body, &parser, into: &state, knownDifference: nil, members: &unchanged)
+        if let presence = UnitPresence(tapeObjectAt: body, &parser), removeVanishedUnits(presence, from: &state) {
+            unchanged.forgetPrint()
+        }
     }
 
     /// Merges the object at `object` on the tape into `stored`.
@@ -272,8 +285,12 @@ extension ReportMerge {
     /// `knownDifference` is what `JSONParser.firstDifference(at:from:)` found comparing the two, when
     /// it was asked: the members before it are identical to the stored ones at the same positions, and
     /// the one holding it differs, so neither is compared again.
-    private static func mergeObject(
-        tapeAt object: Int, _ parser: inout JSONParser, into stored: inout JSONObject, knownDifference: Int?
+    ///
+    /// `members` hears of members found identical or about to change: `UnchangedMembers` for the `print`
+    /// body (see `apply(tapeObjectAt:_:to:unchanged:)`), nothing below it.
+    private static func mergeObject<Members: MemberObserver>(
+        tapeAt object: Int, _ parser: inout JSONParser, into stored: inout JSONObject, knownDifference: Int?,
+        members: inout Members
     ) {
         // A large stored object is searched through its index when the keys come in another order (a
         // search per key grew with the square of the count: BENCHMARKS.md, section 8).
@@ -307,6 +324,8 @@ extension ReportMerge {
                 difference = known
             }
             switch parser.tokenKind(at: value) {
+            case .unchanged:
+                break  // the bytes of a member `unchanged` remembers: the stored value is this one
             case .object, .array:
                 // Most of a full report repeats the last one (AMS units and trays, lights, network):
                 // merging an identical container changes nothing, and comparing it in place costs less
@@ -314,8 +333,13 @@ extension ReportMerge {
                 // so it does not compare the identical part again (BENCHMARKS.md, benchmark 2).
                 if difference == nil {
                     difference = stored.withValue(at: position) { parser.firstDifference(at: value, from: $0) }
-                    guard difference != nil else { break }
+                    guard difference != nil else {
+                        // Identical: the next report may leave these bytes unread.
+                        members.foundIdentical(valueAt: value, storedAt: position, parser)
+                        break
+                    }
                 }
+                members.willChange(storedAt: position)
                 stored.modifyValue(at: position) { existing in
                     merge(tapeAt: value, &parser, into: &existing, key: key, knownDifference: difference)
                 }
@@ -324,6 +348,7 @@ extension ReportMerge {
                 let token = parser.scalarToken(at: value)
                 let text = parser.textStart
                 if difference != nil || !stored.withValue(at: position, { JSONParser.scalar(token, of: text, isIdenticalTo: $0) }) {
+                    members.willChange(storedAt: position)
                     stored.replaceValue(at: position, with: parser.value(at: value))
                 }
             }
@@ -346,7 +371,8 @@ extension ReportMerge {
                 return
             }
             existing = .null  // drop the second reference so the merge mutates in place
-            mergeObject(tapeAt: delta, &parser, into: &storedObject, knownDifference: knownDifference)
+            var nested = IgnoredMembers()
+            mergeObject(tapeAt: delta, &parser, into: &storedObject, knownDifference: knownDifference, members: &nested)
             existing = .object(storedObject)
         case .array:
             let isHMS = key.map { parser.key(at: $0, is: "hms") } ?? false
@@ -445,4 +471,21 @@ extension ReportMerge {
         }
         return hasID
     }
+}
+
+/// What `ReportMerge`'s object merge tells about the members it keeps or changes.
+///
+/// Exists so the merge of the `print` body keeps `UnchangedMembers` true while the merges below it,
+/// most of the work, compile to the same code as without it (a specialization of no-ops).
+protocol MemberObserver {
+    /// The container at `value` on the tape is identical to the stored member at `position`.
+    mutating func foundIdentical(valueAt value: Int, storedAt position: Int, _ parser: borrowing JSONParser)
+    /// The stored member at `position` is about to change.
+    mutating func willChange(storedAt position: Int)
+}
+
+/// Hears nothing: the merges below the `print` body.
+struct IgnoredMembers: MemberObserver {
+    @inline(__always) func foundIdentical(valueAt value: Int, storedAt position: Int, _ parser: borrowing JSONParser) {}
+    @inline(__always) func willChange(storedAt position: Int) {}
 }

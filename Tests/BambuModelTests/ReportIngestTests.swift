@@ -415,6 +415,54 @@ import Testing
         #expect(records[39]["v"] == .int(0))
     }
 
+    /// Large members sent again byte for byte are left unread once the merge found them identical
+    /// (`UnchangedMembers`), and every way the stored value can change makes the next report read
+    /// them again: the state stays what parse + apply gives after every report. Each step below
+    /// fails if the memo is not dropped when it should be (the full report after it would then keep
+    /// the changed value).
+    @Test func membersSentAgainUnchangedAreSkippedUntilTheStateChanges() throws {
+        let units = #"[{"id":"0","humidity":"5","tray":[{"id":"0","tray_type":"PLA","remain":5},{"id":"1","tray_type":"PETG"}]},{"id":"1","humidity":"3","tray":[{"id":"0","tray_type":"ABS"}]}]"#
+        let lights = #"[{"node":"chamber_light","mode":"on"},{"node":"work_light","mode":"flashing"}]"#
+        func full(units: String = units, lights: String = lights, command: String = "push_status", temper: Int = 20)
+            -> String
+        {
+            #"{"print":{"nozzle_temper":\#(temper),"ams":{"ams":\#(units),"ams_exist_bits":"3"},"lights_report":\#(lights),"upgrade_state":{"status":"IDLE","new_ver_list":[],"module":"null","message":"","idle":true},"command":"\#(command)","msg":0}}"#
+        }
+        let version = #"{"info":{"command":"get_version","sequence_id":"1","module":[{"name":"ota","sw_ver":"01.08.00.00","hw_ver":"OTA","sn":"00M00A000000001"},{"name":"ams/0","sw_ver":"00.00.06.40","hw_ver":"AMS08","sn":"006000000000001"}]}}"#
+        var state = PrinterState()
+        for text in [full(), full(temper: 21), full(temper: 22)] { _ = try state.ingest(Array(text.utf8)) }
+        // `ams`, `lights_report` and `upgrade_state` were found identical by the second report.
+        #expect(state.unchangedMemberCount == 3)
+        for text in [version, version] { _ = try state.ingest(Array(text.utf8)) }
+        #expect(state.unchangedMemberCount == 4)
+
+        let texts = [
+            full(), full(), full(temper: 25),
+            // A delta changes a remembered member: the full report after it must bring the old value back.
+            #"{"print":{"ams":{"ams":[{"id":"0","humidity":"4"}]},"msg":1}}"#, full(), full(),
+            // One byte differs inside a remembered member (same length).
+            full(units: units.replacing(#""remain":5"#, with: #""remain":6"#)), full(), full(),
+            // The members in another order.
+            #"{"print":{"lights_report":\#(lights),"ams":{"ams":\#(units),"ams_exist_bits":"3"},"nozzle_temper":20}}"#,
+            full(), full(),
+            // The plain parser's path (an escaped key) changes the stored object.
+            #"{"print":{"lights_report":[{"node":"chamber_light","mode":"off"}],"n\u0061me":1}}"#, full(), full(),
+            // Rule 5 removes a unit the full report then lists again.
+            #"{"print":{"ams":{"ams_exist_bits":"1"},"msg":1}}"#, full(), full(),
+            // A full report that lists only one unit removes the other (rule 5), then both again.
+            full(units: #"[{"id":"0","humidity":"5","tray":[{"id":"0","tray_type":"PLA","remain":5},{"id":"1","tray_type":"PETG"}]}]"#),
+            full(), full(),
+            // Not a status report: an acknowledgement whose body holds remembered bytes is built whole.
+            full(command: "extrusion_cali_get"), full(),
+            // Another container where one was, and back.
+            #"{"print":{"lights_report":"none"}}"#, full(), full(),
+            // The modules change and come back.
+            version, version.replacing("01.08.00.00", with: "01.09.00.00"), version, version,
+            version.replacing(#""command":"get_version""#, with: #""command":"get_version_x""#), version,
+        ].map { Array($0.utf8) }
+        expectIngestMatchesApply(texts, from: state)
+    }
+
     /// An identical scalar is kept rather than rebuilt, and a changed one replaces it in place.
     @Test func identicalValuesAreKeptAndChangedOnesReplaced() throws {
         var state = PrinterState()

@@ -51,12 +51,14 @@ package enum FuzzFixtures {
         return full + later
     }
 
-    /// A connected session for `model` with the fixture's reports delivered.
+    /// A connected session for `model` with the fixture's reports delivered (twice).
     package static func session(_ model: PrinterModel, file: String) -> PrinterSession {
         var session = PrinterSession(
             configuration: SessionConfiguration(printerName: "fuzz", serial: "00M00A000000001", model: model))
         _ = session.handle(.linkUp, at: .zero)
-        for message in messages(file) { _ = session.handle(.report(message), at: .zero) }
+        // Twice, as a printer repeats its full report: the state then remembers the members the second
+        // pass sent unchanged (`UnchangedMembers`), and the fuzzed report meets that memo.
+        for message in messages(file) + messages(file) { _ = session.handle(.report(message), at: .zero) }
         return session
     }
 

@@ -15,13 +15,16 @@ enum ReportFuzzer {
     static let baselines: [PrinterSession] = FuzzFixtures.files.map {
         FuzzFixtures.session($0.model, file: $0.file)
     }
+    /// Each baseline's fixture messages, sent again after the fuzzed report.
+    static let baselineMessages: [[[UInt8]]] = FuzzFixtures.files.map { FuzzFixtures.messages($0.file) }
     /// Status queries run after the report: temperatures, job, position, speed, end stops, listing, ours.
     static let queries = Array("M105\nM27\nM27 C\nM114\nM220\nM221\nM119\nM20\nM115\nM8101\nM8102\nM8103\nM8104\n".utf8)
 
     static func run(_ input: [UInt8]) {
         guard let control = input.first else { return }
         let bytes = Array(input.dropFirst())
-        var session = baselines[Int(control) % baselines.count]
+        let baseline = Int(control) % baselines.count
+        var session = baselines[baseline]
 
         if let value = try? JSONValue(parsing: bytes) {
             // Integral doubles serialize without `.0` (as the printer writes them), so compare texts.
@@ -44,6 +47,16 @@ enum ReportFuzzer {
                         JSONValue.object(ingested.print).isIdentical(to: .object(plain.print))
                             && ingested.versionModules == plain.versionModules,
                         "ingest and plain parse + merge disagree")
+                }
+                // The fixture's reports again: members the state remembered must be read again where
+                // the fuzzed report changed them.
+                for message in baselineMessages[baseline] {
+                    let plainKinds = (try? JSONValue(parsing: message)).map { plain.apply($0) }
+                    fuzzInvariant((try? ingested.ingest(message)) == plainKinds, "ingest and parse + apply give other kinds")
+                    fuzzInvariant(
+                        JSONValue.object(ingested.print).isIdentical(to: .object(plain.print))
+                            && ingested.versionModules == plain.versionModules,
+                        "the fixture's reports after the fuzzed one merge otherwise than parse + apply")
                 }
             }
         } else {
