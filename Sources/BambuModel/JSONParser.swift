@@ -840,8 +840,7 @@ extension JSONParser {
     /// Object keys on the tape are therefore plain ASCII, so they compare byte by byte with ASCII names.
     ///
     /// Members of `print` and `info` that `unchanged` remembers, found again byte for byte, are left
-    /// unread (`.unchanged` tokens).
-    /// `body` gets `unchanged` back, to keep it true while it merges.
+    /// unread (`.unchanged` tokens); `body` gets `unchanged` back, to keep it true while it merges.
     static func withTape<Result>(
         _ bytes: UnsafeBufferPointer<UInt8>, cache: inout JSONParseCache, unchanged: inout UnchangedMembers,
         _ body: (inout JSONParser, inout UnchangedMembers) -> Result
