@@ -492,6 +492,8 @@ def hostile_streams():
     forward = {key: i for i, key in enumerate(keys)}
     backward = {key: i + 1 for i, key in reversed(list(enumerate(keys)))}
     units = [{"id": i} for i in range(60_000)]
+    containers = {f"c{i}": {"a": "x" * 40, "n": i} for i in range(15_000)}
+    changed_containers = {key: {"a": "y" * 40, "n": value["n"]} for key, value in containers.items()}
     return {
         # One object of 70,000 keys; and with a key repeated last, which the stream file's own
         # (plain) parse meets: the ingest gets the report without the repeat.
@@ -508,6 +510,9 @@ def hostile_streams():
         "vanished_units": {"pushall": {"print": {"ams": {"ams": units}}},
                            "deltas": [{"msg": 0, "ams": {"ams": units[::2]}}]},
         "many_hms": {"pushall": {"print": {"hms": [{"attr": i, "code": i} for i in range(36_000)]}}},
+        # 15,000 containers of 48 bytes and more in `print`, sent again unchanged (the report memo
+        # remembers such members), then each changed.
+        "many_containers": {"pushall": {"print": containers}, "deltas": [containers, changed_containers]},
     }
 
 
